@@ -1,0 +1,69 @@
+# Makefile: builds pvisor (the hypervisor), the guest kernel library, the
+# bundled guests, the host unit tests, and runs the test suite.
+#
+#   make            build everything into build/
+#   make run        boot the bundled default guest
+#   make test       build everything (plus a sanitizer build) and run the suite
+#   make bench      run the benchmarks and rewrite docs/benchmarks.md
+#   make build/guest/path/to/prog.elf   build a guest image from path/to/prog.c
+
+B        ?= build
+CC       ?= gcc
+HOST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+	       -Wmissing-prototypes -Wno-unused-parameter -D_GNU_SOURCE -Iinclude -Ihv -MMD -MP
+HOST_LDLIBS := -lelf -lpthread
+SAN_FLAGS   := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+
+HV_SRCS := $(wildcard hv/core/*.c) $(wildcard hv/cli/*.c)
+HV_OBJS := $(HV_SRCS:%.c=$(B)/host/%.o)
+HV_SAN_OBJS := $(HV_SRCS:%.c=$(B)/host-san/%.o)
+HV_LIB_OBJS := $(filter-out $(B)/host/hv/cli/%,$(HV_OBJS))
+HV_LIB_SAN_OBJS := $(filter-out $(B)/host-san/hv/cli/%,$(HV_SAN_OBJS))
+
+UNIT_SRCS := $(filter-out tests/unit/test_guest_libc.c,$(wildcard tests/unit/test_*.c))
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/unit/%)
+
+.PHONY: all run test bench clean unit guest
+all: $(B)/pvisor $(B)/pvisor-san guest unit
+
+include guest/guest.mk
+
+$(B)/host/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(HOST_CFLAGS) -c $< -o $@
+
+$(B)/host-san/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(HOST_CFLAGS) $(SAN_FLAGS) -c $< -o $@
+
+$(B)/pvisor: $(HV_OBJS)
+	$(CC) -o $@ $^ $(HOST_LDLIBS)
+
+# The same hypervisor built with ASan and UBSan; the test suite runs every
+# guest on it too.
+$(B)/pvisor-san: $(HV_SAN_OBJS)
+	$(CC) $(SAN_FLAGS) -o $@ $^ $(HOST_LDLIBS)
+
+$(B)/unit/%: tests/unit/%.c $(HV_LIB_SAN_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(HOST_CFLAGS) $(SAN_FLAGS) -Itests/unit -o $@ $^ $(HOST_LDLIBS)
+
+$(B)/unit/test_guest_libc: tests/unit/test_guest_libc.c $(wildcard guest/lib/*.c) tests/unit/build_guest_libc_test.sh
+	@mkdir -p $(@D)
+	bash tests/unit/build_guest_libc_test.sh $(B)/unit
+
+unit: $(UNIT_BINS) $(B)/unit/test_guest_libc
+
+run: $(B)/pvisor guest
+	$(B)/pvisor run
+
+test: all
+	bash tests/run
+
+bench: all
+	bash bench/run
+
+clean:
+	rm -rf $(B)
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -1,0 +1,128 @@
+/* console.c: hypercall console backend (see console.h). */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <pvisor/event_channel.h>
+
+#include "core/console.h"
+#include "core/evtchn.h"
+#include "core/log.h"
+
+void console_init(struct console *c, int out_fd, int in_fd, struct evtchn_table *evtchn)
+{
+	memset(c, 0, sizeof(*c));
+	c->out_fd = out_fd;
+	c->in_fd = in_fd;
+	c->evtchn = evtchn;
+	pthread_mutex_init(&c->lock, NULL);
+	pthread_cond_init(&c->space, NULL);
+}
+
+int console_write(struct console *c, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+
+	while (len) {
+		ssize_t n = write(c->out_fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Raises VIRQ_CONSOLE in the attached domain; called with c->lock held so
+ * that the domain cannot go away meanwhile (console_attach takes it too). */
+static void console_notify(struct console *c)
+{
+	if (c->evtchn)
+		evtchn_raise_virq(c->evtchn, PVISOR_VIRQ_CONSOLE);
+}
+
+void console_attach(struct console *c, struct evtchn_table *evtchn)
+{
+	pthread_mutex_lock(&c->lock);
+	c->evtchn = evtchn;
+	pthread_mutex_unlock(&c->lock);
+}
+
+static void *console_reader(void *arg)
+{
+	struct console *c = arg;
+	uint8_t chunk[512];
+
+	for (;;) {
+		ssize_t n = read(c->in_fd, chunk, sizeof(chunk));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		pthread_mutex_lock(&c->lock);
+		if (n <= 0) {
+			c->eof = 1;
+			console_notify(c);
+			pthread_mutex_unlock(&c->lock);
+			return NULL;
+		}
+		for (ssize_t i = 0; i < n; i++) {
+			while (c->len == CONSOLE_INPUT_BUF && !c->stopping)
+				pthread_cond_wait(&c->space, &c->lock);
+			if (c->stopping) {
+				pthread_mutex_unlock(&c->lock);
+				return NULL;
+			}
+			c->buf[(c->head + c->len++) % CONSOLE_INPUT_BUF] = chunk[i];
+		}
+		console_notify(c);
+		pthread_mutex_unlock(&c->lock);
+	}
+}
+
+void console_start_input(struct console *c)
+{
+	pthread_mutex_lock(&c->lock);
+	if (!c->reader_started) {
+		if (pthread_create(&c->reader, NULL, console_reader, c) == 0)
+			c->reader_started = 1;
+		else
+			c->eof = 1;
+	}
+	pthread_mutex_unlock(&c->lock);
+}
+
+long console_read(struct console *c, void *buf, size_t len)
+{
+	uint8_t *out = buf;
+	size_t n = 0;
+
+	console_start_input(c);
+	pthread_mutex_lock(&c->lock);
+	while (n < len && c->len) {
+		out[n++] = c->buf[c->head];
+		c->head = (c->head + 1) % CONSOLE_INPUT_BUF;
+		c->len--;
+	}
+	if (n)
+		pthread_cond_signal(&c->space);
+	pthread_mutex_unlock(&c->lock);
+	if (n)
+		return (long)n;
+	return c->eof ? 0 : -1;
+}
+
+/* Called once at process exit. The reader may be blocked in read(2) on a
+ * terminal; it is detached rather than joined so that pvisor never waits
+ * for the user to press a key. */
+void console_destroy(struct console *c)
+{
+	pthread_mutex_lock(&c->lock);
+	c->stopping = 1;
+	pthread_cond_broadcast(&c->space);
+	pthread_mutex_unlock(&c->lock);
+	if (c->reader_started)
+		pthread_detach(c->reader);
+}

@@ -1,0 +1,42 @@
+/* console.h: the host end of the guest's hypercall console. Output goes
+ * to pvisor's stdout in one write per hypercall; input comes from stdin on
+ * a reader thread started when the guest first asks for input, and raises
+ * VIRQ_CONSOLE. One console lives as long as the pvisor process and is
+ * attached to the domain running at the moment (a reboot makes a new one). */
+#ifndef PVISOR_CONSOLE_H
+#define PVISOR_CONSOLE_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CONSOLE_INPUT_BUF 4096
+
+struct evtchn_table;
+
+struct console {
+	int out_fd, in_fd;
+	pthread_mutex_t lock;
+	pthread_cond_t space;
+	pthread_t reader;
+	int reader_started;
+	int eof;
+	int stopping;
+	size_t head, len;             /* ring of pending input */
+	uint8_t buf[CONSOLE_INPUT_BUF];
+	struct evtchn_table *evtchn;
+};
+
+void console_init(struct console *c, int out_fd, int in_fd, struct evtchn_table *evtchn);
+void console_destroy(struct console *c);
+/* Directs input notifications to a domain's event channels (NULL: none). */
+void console_attach(struct console *c, struct evtchn_table *evtchn);
+/* Writes all of buf to the output. Returns 0 or -1. */
+int console_write(struct console *c, const void *buf, size_t len);
+/* Moves up to len pending input bytes into buf: count, 0 at end of input,
+ * or -1 when none is pending yet (starts the reader on first use). */
+long console_read(struct console *c, void *buf, size_t len);
+/* Starts the stdin reader (idempotent). */
+void console_start_input(struct console *c);
+
+#endif

@@ -1,0 +1,333 @@
+/* domain.c: building a domain from a guest image, running it to an
+ * outcome, and tearing it down. */
+#include <errno.h>
+#include <elf.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/domain.h"
+#include "core/layout.h"
+#include "core/log.h"
+#include "core/x86_setup.h"
+
+#define IMAGE_MAX_BYTES (512ull << 20)
+#define MIN_FREE_BYTES  (1ull << 20)   /* RAM the guest needs beyond its image */
+#define FIRST_DOMID     1
+
+static int open_kvm(void)
+{
+	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+
+	if (fd < 0) {
+		if (errno == ENOENT)
+			log_error("cannot open /dev/kvm: it does not exist (enable virtualization and load "
+				  "the kvm module, or run on a host that offers KVM)");
+		else if (errno == EACCES || errno == EPERM)
+			log_error("cannot open /dev/kvm: permission denied (add your user to the 'kvm' "
+				  "group or run as root)");
+		else
+			log_errno("cannot open /dev/kvm");
+		return -1;
+	}
+	if (ioctl(fd, KVM_GET_API_VERSION, 0) != KVM_API_VERSION) {
+		log_error("/dev/kvm speaks an unsupported KVM API version");
+		close(fd);
+		return -1;
+	}
+	if (!(ioctl(fd, KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS) & KVM_SYNC_X86_REGS) ||
+	    ioctl(fd, KVM_CHECK_EXTENSION, KVM_CAP_GET_TSC_KHZ) <= 0) {
+		log_error("this KVM lacks a capability pvisor needs (sync regs, TSC frequency)");
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Reads the whole image file. Returns a malloc'd buffer or NULL. */
+static void *read_image(const char *path, size_t *size)
+{
+	struct stat st;
+	void *buf = NULL;
+	size_t got = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		log_errno("cannot open guest image %s", path);
+		return NULL;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		log_error("guest image %s is not a regular file", path);
+		goto out;
+	}
+	if ((uint64_t)st.st_size > IMAGE_MAX_BYTES) {
+		log_error("guest image %s is larger than %llu MiB", path, IMAGE_MAX_BYTES >> 20);
+		goto out;
+	}
+	buf = malloc(st.st_size ? (size_t)st.st_size : 1);
+	while (buf && got < (size_t)st.st_size) {
+		ssize_t n = read(fd, (uint8_t *)buf + got, (size_t)st.st_size - got);
+
+		if (n <= 0) {
+			log_errno("cannot read guest image %s", path);
+			free(buf);
+			buf = NULL;
+			break;
+		}
+		got += (size_t)n;
+	}
+	*size = got;
+out:
+	close(fd);
+	return buf;
+}
+
+static uint64_t boot_pte(const struct elf_image *img, uint64_t pfn)
+{
+	uint64_t addr = pfn << PAGE_SHIFT;
+	uint64_t pte = addr | PTE_P | PTE_W | PTE_U | PTE_NX;
+
+	if (addr == PVISOR_HYPERCALL_PAGE_GVA)
+		return addr | PTE_P | PTE_U;
+	for (unsigned i = 0; i < img->nsegments; i++) {
+		const struct elf_segment *s = &img->segments[i];
+
+		if (addr + PAGE_SIZE <= s->addr || addr >= s->addr + s->memsz)
+			continue;
+		if (!(s->flags & PF_W))
+			pte &= ~PTE_W;
+		if (s->flags & PF_X)
+			pte &= ~PTE_NX;
+	}
+	return pte;
+}
+
+/* Identity-maps every RAM page but pfn 0 (start_info.h). */
+static int map_ram(struct domain *d)
+{
+	bool flush = false;
+
+	for (uint64_t pfn = 1; pfn < d->mmu.nr_pages; pfn++)
+		if (pv_mmu_set(&d->mmu, pfn << PAGE_SHIFT, boot_pte(&d->image, pfn), &flush) < 0)
+			return -1;
+	return 0;
+}
+
+static void fill_start_info(struct domain *d)
+{
+	struct pvisor_start_info *si = d->start_info;
+
+	memset(si, 0, sizeof(*si));
+	si->magic = PVISOR_START_MAGIC;
+	si->abi_version = PVISOR_ABI_VERSION;
+	si->features = PVISOR_FEATURES_ALL;
+	si->nr_pages = d->mmu.nr_pages;
+	si->first_free_pfn = (d->image.highest + PAGE_SIZE - 1) >> PAGE_SHIFT;
+	si->image_start = d->image.lowest;
+	si->image_end = d->image.highest;
+	si->shared_info = PVISOR_SHARED_INFO_GVA;
+	si->hypercall_page = PVISOR_HYPERCALL_PAGE_GVA;
+	si->pt_pool_pages = d->gm.pt_pages;
+	si->nr_vcpus = d->nr_vcpus;
+	si->domid = d->domid;
+	if (d->cfg->cmdline)
+		snprintf(si->cmdline, sizeof(si->cmdline), "%s", d->cfg->cmdline);
+}
+
+static uint64_t pt_pool_pages(uint64_t nr_pages)
+{
+	uint64_t leaves = (nr_pages + 511) / 512;
+
+	return leaves + leaves / 2 + 64;
+}
+
+static int load_image(struct domain *d, void *file, size_t size)
+{
+	const struct domain_config *cfg = d->cfg;
+	char err[256];
+
+	if (elf_image_parse(file, size, PVISOR_IMAGE_BASE, cfg->mem_bytes, &d->image, err, sizeof(err)) < 0) {
+		log_error("guest image %s: %s", cfg->image_path, err);
+		return -1;
+	}
+	if (d->image.highest + MIN_FREE_BYTES > cfg->mem_bytes) {
+		log_error("--mem %llu MiB is too small for guest image %s (it ends at %#llx and needs "
+			  "1 MiB more)", (unsigned long long)(cfg->mem_bytes >> 20), cfg->image_path,
+			  (unsigned long long)d->image.highest);
+		return -1;
+	}
+	if (elf_image_load(file, size, &d->image, d->gm.base, d->gm.ram_size, err, sizeof(err)) < 0) {
+		log_error("guest image %s: %s", cfg->image_path, err);
+		return -1;
+	}
+	d->symbols = symbols_load(file, size);
+	return 0;
+}
+
+static int build_address_space(struct domain *d)
+{
+	uint64_t nr_pages = d->cfg->mem_bytes >> PAGE_SHIFT;
+
+	if (gmem_create(&d->gm, d->cfg->mem_bytes, pt_pool_pages(nr_pages)) < 0)
+		return -1;
+	if (pv_mmu_init(&d->mmu, d->gm.pt, PT_AREA_GPA, d->gm.pt_pages, nr_pages) < 0) {
+		log_error("out of memory");
+		return -1;
+	}
+	d->view.mmu = &d->mmu;
+	d->view.gm = &d->gm;
+	if (gmem_register(&d->gm, d->vm_fd) < 0)
+		return -1;
+	if (x86_build_hv_area(d->gm.hv, &d->mmu) < 0) {
+		log_error("page-table pool too small for %llu MiB", (unsigned long long)(d->cfg->mem_bytes >> 20));
+		return -1;
+	}
+	return 0;
+}
+
+/* Timed waits on it take CLOCK_MONOTONIC deadlines. */
+static void init_monotonic_cond(pthread_cond_t *cond)
+{
+	pthread_condattr_t attr;
+
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(cond, &attr);
+	pthread_condattr_destroy(&attr);
+}
+
+struct domain *domain_create(const struct domain_config *cfg)
+{
+	struct domain *d = calloc(1, sizeof(*d));
+	size_t size = 0;
+	void *file = NULL;
+
+	if (!d) {
+		log_error("out of memory");
+		return NULL;
+	}
+	d->cfg = cfg;
+	d->domid = FIRST_DOMID;
+	d->nr_vcpus = 1;
+	d->kvm_fd = d->vm_fd = -1;
+	d->gm.memfd = -1;
+	pthread_mutex_init(&d->lock, NULL);
+	init_monotonic_cond(&d->finished);
+	file = read_image(cfg->image_path, &size);
+	if (!file)
+		goto fail;
+	d->kvm_fd = open_kvm();
+	if (d->kvm_fd < 0)
+		goto fail;
+	d->vm_fd = ioctl(d->kvm_fd, KVM_CREATE_VM, 0);
+	if (d->vm_fd < 0) {
+		log_errno("cannot create a KVM virtual machine");
+		goto fail;
+	}
+	if (build_address_space(d) < 0 || load_image(d, file, size) < 0)
+		goto fail;
+	if (map_ram(d) < 0) {
+		log_error("page-table pool too small for %llu MiB", (unsigned long long)(cfg->mem_bytes >> 20));
+		goto fail;
+	}
+	d->start_info = gmem_ram(&d->gm, PVISOR_START_INFO_GVA, PAGE_SIZE);
+	d->shared = gmem_ram(&d->gm, PVISOR_SHARED_INFO_GVA, PAGE_SIZE);
+	x86_build_hypercall_page(gmem_ram(&d->gm, PVISOR_HYPERCALL_PAGE_GVA, PAGE_SIZE));
+	fill_start_info(d);
+	d->shared->vcpu_info[0].upcall_mask = 1;
+	evtchn_init(&d->evtchn, d->shared, d->domid, vcpu_notify, d);
+	if (vcpu_create(d, 0) < 0 ||
+	    x86_init_vcpu(d->kvm_fd, d->vcpus[0].fd, pt_root(&d->mmu.pool), d->image.entry,
+			  PVISOR_START_INFO_GVA) < 0 ||
+	    pvclock_init(&d->clock, d->vcpus[0].fd) < 0)
+		goto fail;
+	pvclock_publish(&d->clock, d->shared, 0);
+	console_attach(cfg->console, &d->evtchn);
+	free(file);
+	return d;
+fail:
+	free(file);
+	domain_destroy(d);
+	return NULL;
+}
+
+void domain_finish(struct domain *d, enum domain_outcome outcome, int status)
+{
+	pthread_mutex_lock(&d->lock);
+	if (d->outcome == OUTCOME_RUNNING) {
+		d->exit_status = status;
+		__atomic_store_n(&d->outcome, outcome, __ATOMIC_SEQ_CST);
+		pthread_cond_broadcast(&d->finished);
+		for (unsigned i = 0; i < d->nr_vcpus; i++)
+			vcpu_kick(&d->vcpus[i]);
+	}
+	pthread_mutex_unlock(&d->lock);
+}
+
+bool domain_finished(struct domain *d)
+{
+	return __atomic_load_n(&d->outcome, __ATOMIC_SEQ_CST) != OUTCOME_RUNNING;
+}
+
+static void wait_for_outcome(struct domain *d)
+{
+	struct timespec until;
+	int rc = 0;
+
+	if (d->cfg->timeout_s > 0) {
+		uint64_t ns = (uint64_t)(d->cfg->timeout_s * 1e9);
+
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		until.tv_sec += (time_t)(ns / 1000000000ull);
+		until.tv_nsec += (long)(ns % 1000000000ull);
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+	}
+	pthread_mutex_lock(&d->lock);
+	while (d->outcome == OUTCOME_RUNNING && rc != ETIMEDOUT)
+		rc = d->cfg->timeout_s > 0 ? pthread_cond_timedwait(&d->finished, &d->lock, &until)
+					   : pthread_cond_wait(&d->finished, &d->lock);
+	pthread_mutex_unlock(&d->lock);
+	if (rc == ETIMEDOUT && !domain_finished(d)) {
+		log_error("guest timed out after %g s; stopping it", d->cfg->timeout_s);
+		domain_finish(d, OUTCOME_TIMEOUT, 0);
+	}
+}
+
+enum domain_outcome domain_run(struct domain *d)
+{
+	if (vcpu_start(&d->vcpus[0]) < 0)
+		return OUTCOME_ERROR;
+	wait_for_outcome(d);
+	for (unsigned i = 0; i < d->nr_vcpus; i++)
+		if (d->vcpus[i].thread_started)
+			pthread_join(d->vcpus[i].thread, NULL);
+	return d->outcome;
+}
+
+void domain_destroy(struct domain *d)
+{
+	if (!d)
+		return;
+	if (d->cfg->console)
+		console_attach(d->cfg->console, NULL);
+	for (unsigned i = 0; i < d->nr_vcpus; i++)
+		vcpu_destroy(&d->vcpus[i]);
+	if (d->shared)
+		evtchn_destroy(&d->evtchn);
+	pv_mmu_destroy(&d->mmu);
+	gmem_destroy(&d->gm);
+	if (d->vm_fd >= 0)
+		close(d->vm_fd);
+	if (d->kvm_fd >= 0)
+		close(d->kvm_fd);
+	symbols_free(d->symbols);
+	pthread_cond_destroy(&d->finished);
+	pthread_mutex_destroy(&d->lock);
+	free(d);
+}

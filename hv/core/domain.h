@@ -1,0 +1,128 @@
+/* domain.h: a domain (one guest) and its vCPUs: the objects everything
+ * else in hv/core hangs off, and their life cycle: build from an image,
+ * run to an outcome, destroy. */
+#ifndef PVISOR_DOMAIN_H
+#define PVISOR_DOMAIN_H
+
+#include <linux/kvm.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <pvisor/pvisor.h>
+
+#include "core/console.h"
+#include "core/elf_loader.h"
+#include "core/evtchn.h"
+#include "core/guest_access.h"
+#include "core/guest_memory.h"
+#include "core/pv_mmu.h"
+#include "core/pvclock.h"
+#include "core/stats.h"
+#include "core/symbols.h"
+
+/* The signal that kicks a vCPU thread out of KVM_RUN or a block. */
+#define SIGKICK SIGUSR1
+
+struct domain_config {
+	const char *image_path;
+	uint64_t mem_bytes;
+	const char *cmdline;
+	double timeout_s;       /* 0: none */
+	bool stats;
+	struct console *console;
+};
+
+enum domain_outcome {
+	OUTCOME_RUNNING,
+	OUTCOME_POWEROFF,       /* status in exit_status */
+	OUTCOME_REBOOT,
+	OUTCOME_CRASH,
+	OUTCOME_TIMEOUT,
+	OUTCOME_ERROR,          /* pvisor failed while running the guest */
+};
+
+struct domain;
+
+struct vcpu {
+	struct domain *dom;
+	unsigned id;
+	int fd;
+	struct kvm_run *run;
+	size_t run_size;
+	pthread_t thread;
+	bool thread_started;
+	timer_t timer;               /* fires SIGKICK at the guest's deadline */
+	bool timer_created;
+	uint64_t timer_deadline;     /* system time ns; 0 = none */
+	volatile sig_atomic_t kicked;
+	uint64_t upcall_entry;
+	uint64_t trap_entry, trap_stack, trap_mask;
+	bool upcall_retry;           /* an upcall waits for CPL0 code to finish */
+	bool io_incomplete;          /* an OUT exit KVM has yet to complete */
+	bool regs_valid;             /* run->s.regs holds the vCPU's registers */
+	uint8_t iobuf[PVISOR_CONSOLE_IO_MAX];
+};
+
+struct domain {
+	const struct domain_config *cfg;
+	uint16_t domid;
+	int kvm_fd, vm_fd;
+	struct guest_memory gm;
+	struct pv_mmu mmu;
+	struct guest_view view;
+	struct evtchn_table evtchn;
+	struct pvclock clock;
+	struct pvisor_start_info *start_info;
+	struct pvisor_shared_info *shared;
+	struct elf_image image;
+	struct symbol_table *symbols;
+	struct stats stats;
+	unsigned nr_vcpus;
+	struct vcpu vcpus[1];
+
+	pthread_mutex_t lock;
+	pthread_cond_t finished;
+	enum domain_outcome outcome; /* first one set wins */
+	int exit_status;
+};
+
+/* Builds a domain from cfg. Returns NULL after logging a one-line error. */
+struct domain *domain_create(const struct domain_config *cfg);
+/* Runs it until poweroff, reboot, crash, timeout or error. */
+enum domain_outcome domain_run(struct domain *d);
+void domain_destroy(struct domain *d);
+
+/* Ends the domain with an outcome (first caller wins) and stops its vCPUs. */
+void domain_finish(struct domain *d, enum domain_outcome outcome, int status);
+bool domain_finished(struct domain *d);
+
+/* vcpu.c */
+int vcpu_create(struct domain *d, unsigned id);
+void vcpu_destroy(struct vcpu *v);
+int vcpu_start(struct vcpu *v);
+void vcpu_kick(struct vcpu *v);
+void vcpu_notify(void *domain, unsigned vcpu_id);
+int vcpu_set_timer(struct vcpu *v, uint64_t deadline);
+long vcpu_block(struct vcpu *v, uint64_t deadline);
+void vcpu_signals_init(void);
+void vcpu_set_upcall_retry(struct vcpu *v, bool retry);
+void vcpu_poll(struct vcpu *v);
+int vcpu_complete_io(struct vcpu *v);
+
+/* hypercall.c: dispatches the hypercall in the vCPU's registers. */
+void hypercall_dispatch(struct vcpu *v, struct kvm_regs *regs);
+
+/* delivery.c */
+void delivery_handle_trap(struct vcpu *v);
+void delivery_prepare_entry(struct vcpu *v);
+
+/* crash.c */
+struct kvm_regs;
+void crash_report(struct domain *d, const char *what, const struct kvm_regs *regs,
+		  uint64_t cr2, uint64_t vector, uint64_t error_code);
+void crash_report_from_vcpu(struct vcpu *v, const char *what);
+
+#endif

@@ -1,0 +1,72 @@
+/* guest_access.c: checked copies to and from guest virtual memory. */
+#include <string.h>
+
+#include <pvisor/errno.h>
+
+#include "core/guest_access.h"
+#include "core/layout.h"
+
+void *guest_page_ptr(const struct guest_view *g, uint64_t gva, uint64_t len, int write)
+{
+	uint64_t need = PTE_P | PTE_U | (write ? PTE_W : 0);
+	uint64_t pte, offset = gva & (PAGE_SIZE - 1);
+
+	if (gva < PVISOR_GUEST_VA_MIN || gva >= PVISOR_GUEST_VA_END || len > PAGE_SIZE - offset)
+		return NULL;
+	pte = pt_lookup(&g->mmu->pool, gva & PAGE_MASK);
+	if ((pte & need) != need)
+		return NULL;
+	return gmem_ram(g->gm, (pte & PTE_FRAME_MASK) + offset, len);
+}
+
+/* Calls fn(host, offset, chunk) for each page-sized piece of the range, or
+ * does nothing and returns -EFAULT when any piece is inaccessible. */
+static int guest_range(const struct guest_view *g, uint64_t gva, uint64_t len, int write,
+		       void (*fn)(void *host, uint64_t done, uint64_t chunk, void *arg), void *arg)
+{
+	if (len == 0)
+		return 0;
+	if (gva + len < gva || gva + len > PVISOR_GUEST_VA_END)
+		return -PVISOR_EFAULT;
+	for (int pass = 0; pass < 2; pass++) {
+		for (uint64_t done = 0; done < len;) {
+			uint64_t chunk = PAGE_SIZE - ((gva + done) & (PAGE_SIZE - 1));
+			void *host;
+
+			if (chunk > len - done)
+				chunk = len - done;
+			host = guest_page_ptr(g, gva + done, chunk, write);
+			if (!host)
+				return -PVISOR_EFAULT;
+			if (pass == 1 && fn)
+				fn(host, done, chunk, arg);
+			done += chunk;
+		}
+	}
+	return 0;
+}
+
+static void copy_out_of_guest(void *host, uint64_t done, uint64_t chunk, void *arg)
+{
+	memcpy((uint8_t *)arg + done, host, chunk);
+}
+
+static void copy_into_guest(void *host, uint64_t done, uint64_t chunk, void *arg)
+{
+	memcpy(host, (const uint8_t *)arg + done, chunk);
+}
+
+int guest_copy_from(const struct guest_view *g, void *dst, uint64_t gva, uint64_t len)
+{
+	return guest_range(g, gva, len, 0, copy_out_of_guest, dst);
+}
+
+int guest_copy_to(const struct guest_view *g, uint64_t gva, const void *src, uint64_t len)
+{
+	return guest_range(g, gva, len, 1, copy_into_guest, (void *)src);
+}
+
+int guest_check(const struct guest_view *g, uint64_t gva, uint64_t len, int write)
+{
+	return guest_range(g, gva, len, write, NULL, NULL);
+}
