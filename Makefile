@@ -1,7 +1,7 @@
 # Makefile: builds pvisor (the hypervisor), the guest kernel library, the
 # bundled guests, the host unit tests, and runs the test suite.
 #
-#   make            build everything into build/
+#   make            build everything into build/ (make deps installs packages)
 #   make run        boot the bundled default guest
 #   make test       build everything (plus a sanitizer build) and run the suite
 #   make bench      run the benchmarks and rewrite docs/benchmarks.md
@@ -17,14 +17,16 @@ SAN_FLAGS   := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-
 HV_SRCS := $(wildcard hv/core/*.c) $(wildcard hv/cli/*.c)
 HV_OBJS := $(HV_SRCS:%.c=$(B)/host/%.o)
 HV_SAN_OBJS := $(HV_SRCS:%.c=$(B)/host-san/%.o)
-HV_LIB_OBJS := $(filter-out $(B)/host/hv/cli/%,$(HV_OBJS))
-HV_LIB_SAN_OBJS := $(filter-out $(B)/host-san/hv/cli/%,$(HV_SAN_OBJS))
+HV_LIB_OBJS := $(filter-out $(B)/host/hv/cli/main.o,$(HV_OBJS))
+HV_LIB_SAN_OBJS := $(filter-out $(B)/host-san/hv/cli/main.o,$(HV_SAN_OBJS))
 
 UNIT_SRCS := $(filter-out tests/unit/test_guest_libc.c,$(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/unit/%)
 
-.PHONY: all run test bench clean unit guest
-all: $(B)/pvisor $(B)/pvisor-san guest unit
+BADINPUT_IMAGES := $(patsubst %.c,$(B)/guest/%.elf,$(wildcard tests/badinput/*.c))
+
+.PHONY: all run test bench clean unit guest deps
+all: $(B)/pvisor $(B)/pvisor-san guest unit $(BADINPUT_IMAGES)
 
 include guest/guest.mk
 
@@ -54,13 +56,19 @@ $(B)/unit/test_guest_libc: tests/unit/test_guest_libc.c $(wildcard guest/lib/*.c
 
 unit: $(UNIT_BINS) $(B)/unit/test_guest_libc
 
-run: $(B)/pvisor guest
+deps:
+	@bash tools/deps.sh
+
+run: deps
+	$(MAKE) $(B)/pvisor guest
 	$(B)/pvisor run
 
-test: all
+test: deps
+	$(MAKE) all
 	bash tests/run
 
-bench: all
+bench: deps
+	$(MAKE) all
 	bash bench/run
 
 clean:

@@ -248,6 +248,15 @@ static long hc_callback_op(struct vcpu *v, const uint64_t a[5])
 	}
 }
 
+static long hc_vcpu_info(struct vcpu *v, const uint64_t a[5])
+{
+	switch (a[0]) {
+	case PVISOR_VCPU_INFO_TIME:  return (long)pvclock_now(&v->dom->clock);
+	case PVISOR_VCPU_INFO_EXITS: return (long)v->dom->stats.exits;
+	default:                     return -PVISOR_ENOSYS;
+	}
+}
+
 static const hypercall_fn hypercalls[PVISOR_HC_COUNT] = {
 	[PVISOR_HC_VERSION] = hc_version,
 	[PVISOR_HC_CONSOLE_IO] = hc_console_io,
@@ -257,6 +266,7 @@ static const hypercall_fn hypercalls[PVISOR_HC_COUNT] = {
 	[PVISOR_HC_MMU_UPDATE] = hc_mmu_update,
 	[PVISOR_HC_MEMORY_OP] = hc_memory_op,
 	[PVISOR_HC_CALLBACK_OP] = hc_callback_op,
+	[PVISOR_HC_VCPU_INFO] = hc_vcpu_info,
 };
 
 void hypercall_dispatch(struct vcpu *v, struct kvm_regs *regs)

@@ -21,7 +21,7 @@ static const char *hypercall_name(unsigned nr)
 {
 	static const char *const names[PVISOR_HC_COUNT + 1] = {
 		"version", "console_io", "sched_op", "set_timer", "event_channel_op",
-		"mmu_update", "memory_op", "callback_op", "unknown",
+		"mmu_update", "memory_op", "callback_op", "vcpu_info", "unknown",
 	};
 
 	return names[nr];

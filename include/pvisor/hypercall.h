@@ -71,6 +71,16 @@
 /* PVISOR_HC_CALLBACK_OP(cmd, ...) -> 0. See callback.h. */
 #define PVISOR_HC_CALLBACK_OP     7
 
-#define PVISOR_HC_COUNT           8
+/* PVISOR_HC_VCPU_INFO(cmd) -> value. Facts the hypervisor keeps per vCPU:
+ *   PVISOR_VCPU_INFO_TIME: system time in ns, as the PV clock gives it;
+ *     exists so that reading time through an exit can be measured against
+ *     the PV clock (guests should use the PV clock).
+ *   PVISOR_VCPU_INFO_EXITS: exits of this vCPU so far (benchmarks count
+ *     exits per operation with it). */
+#define PVISOR_HC_VCPU_INFO       8
+#define PVISOR_VCPU_INFO_TIME     0
+#define PVISOR_VCPU_INFO_EXITS    1
+
+#define PVISOR_HC_COUNT           9
 
 #endif

@@ -12,7 +12,7 @@
 #include <sys/mman.h>
 
 #include "check.h"
-#include "elf_loader.h"
+#include "core/elf_loader.h"
 
 #define MEM_LO 0x100000ULL
 #define MEM_HI 0x4000000ULL

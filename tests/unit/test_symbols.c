@@ -3,7 +3,9 @@
  * A small ELF with known functions is built by hand in memory; the test
  * binary's own image (/proc/self/exe) checks real toolchain output; a
  * deterministic fuzz pass runs the reader over damaged images. */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <elf.h>
 #include <link.h>
 #include <stdbool.h>
@@ -13,7 +15,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "symbols.h"
+#include "core/symbols.h"
 
 #define TEXT_ADDR 0x100000ULL
 #define TEXT_SIZE 0x100

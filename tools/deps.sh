@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# tools/deps.sh: makes sure the Debian packages pvisor builds and tests with
+# are installed; installs the missing ones when it can (root or sudo), or
+# says exactly what to install. Run by `make run` and `make test`.
+set -eu
+
+packages=(gcc make binutils libc6-dev libelf-dev util-linux coreutils)
+missing=()
+for p in "${packages[@]}"; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+		missing+=("$p")
+	fi
+done
+((${#missing[@]} == 0)) && exit 0
+
+echo "pvisor: installing missing Debian packages: ${missing[*]}" >&2
+if [[ $(id -u) -eq 0 ]]; then
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
+elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then
+	sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
+else
+	echo "pvisor: please run: sudo apt-get install ${missing[*]}" >&2
+	exit 1
+fi
