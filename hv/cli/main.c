@@ -67,7 +67,8 @@ static int parse_run_options(int argc, char **argv, struct domain_config *cfg)
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'm':
 			if (parse_size(optarg, &cfg->mem_bytes) < 0) {
@@ -104,8 +105,11 @@ static int parse_run_options(int argc, char **argv, struct domain_config *cfg)
 		case 'h':
 			usage(stdout);
 			exit(0);
+		case ':':
+			log_error("option '%s' needs a value (try 'pvisor --help')", argv[optind - 1]);
+			return -1;
 		default:
-			fprintf(stderr, "pvisor: try 'pvisor --help'\n");
+			log_error("unknown option '%s' (try 'pvisor --help')", argv[optind - 1]);
 			return -1;
 		}
 	}

@@ -6,6 +6,7 @@
 #define PVISOR_GUEST_MEMORY_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct guest_memory {

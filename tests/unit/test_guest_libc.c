@@ -250,13 +250,17 @@ static char got[8192], want[8192];
 static char got_t[128], want_t[128];
 static int diffs_shown;
 
+/* g and w hold up to cap bytes and need not be terminated. */
 static void show_diff(int line, const char *fmt, const char *what, int rg,
-		      const char *g, int rw, const char *w)
+		      const char *g, int rw, const char *w, size_t cap)
 {
+	int gl = strnlen(g, cap < 200 ? cap : 200);
+	int wl = strnlen(w, cap < 200 ? cap : 200);
+
 	if (diffs_shown++ >= 25)
 		return;
-	printf("# line %d: fmt \"%s\" (%s): got %d \"%.200s\", glibc %d \"%.200s\"\n",
-	       line, fmt, what, rg, g, rw, w);
+	printf("# line %d: fmt \"%s\" (%s): got %d \"%.*s\", glibc %d \"%.*s\"\n",
+	       line, fmt, what, rg, gl, g, rw, wl, w);
 }
 
 /* Compares full outputs and one truncated output at size tsize. */
@@ -268,14 +272,15 @@ static void compare_formatted(int line, const char *fmt, int rg, int rw,
 	if (n >= sizeof(got))
 		n = sizeof(got) - 1;
 	if (rg != rw || memcmp(got, want, n + 1) != 0) {
-		show_diff(line, fmt, "full", rg, got, rw, want);
+		show_diff(line, fmt, "full", rg, got, rw, want, sizeof(got));
 		CHECK(!"snprintf differs from glibc");
 	}
 	if (rtg != rtw || memcmp(got_t, want_t, sizeof(got_t)) != 0) {
 		char what[48];
 
 		snprintf(what, sizeof(what), "truncated to %zu", tsize);
-		show_diff(line, fmt, what, rtg, got_t, rtw, want_t);
+		show_diff(line, fmt, what, rtg, got_t, rtw, want_t,
+			  sizeof(got_t));
 		CHECK(!"truncated snprintf differs from glibc");
 	}
 }
@@ -1792,6 +1797,7 @@ static void test_malloc_misuse(void)
 
 int main(void)
 {
+	setvbuf(stdout, NULL, _IOLBF, 0);	/* keep results if we crash */
 	RUN(test_printf_integers);
 	RUN(test_printf_strings);
 	RUN(test_printf_unsupported);

@@ -1,0 +1,23 @@
+/* pv/console.h: the pvisor console.
+ *
+ * printf() and friends write here too. Each write of up to
+ * PVISOR_CONSOLE_IO_MAX bytes reaches the console in one piece, so lines
+ * printed by different threads with one printf() each never interleave. */
+#ifndef PV_CONSOLE_H
+#define PV_CONSOLE_H
+
+#include <stddef.h>
+
+/* Writes all len bytes; returns len, or -errno (e.g. -EFAULT) if the
+ * hypervisor refused the buffer (nothing more is written then). */
+long pv_console_write(const void *buf, size_t len);
+
+/* Reads console input, blocking the calling thread until some is
+ * available. Returns the byte count (at least 1), 0 at end of input, or
+ * -errno. */
+long pv_console_read(void *buf, size_t len);
+
+/* Like pv_console_read() but never blocks: -EAGAIN when nothing is pending. */
+long pv_console_read_nonblock(void *buf, size_t len);
+
+#endif

@@ -1,0 +1,38 @@
+/* pv/kernel.h: the guest kernel's view of its domain: start info, command
+ * line, shutdown.
+ *
+ * A program is an ordinary `int main(int argc, char **argv)`. The kernel
+ * boots, starts main in the "main" thread (priority PV_PRIO_DEFAULT) with
+ * argv[0] = "guest" and the start-info command line split on spaces, and
+ * powers the domain off with main's return value as the exit status. */
+#ifndef PV_KERNEL_H
+#define PV_KERNEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <pvisor/pvisor.h>
+
+/* A copy of the start info page, taken before anything else ran. */
+const struct pvisor_start_info *pv_start_info(void);
+
+/* The argument vector main() received (argv[argc] is NULL). */
+int pv_argc(void);
+char **pv_argv(void);
+
+/* End the domain: pvisor exits with status & 0xff. exit() is the same. */
+__attribute__((__noreturn__)) void pv_poweroff(int status);
+
+/* Restart the domain from its image. */
+__attribute__((__noreturn__)) void pv_reboot(void);
+
+/* Print "pvisor-guest: panic: MESSAGE" and end the domain with a crash
+ * report whose registers are those of the caller. */
+__attribute__((__noreturn__, __format__(__printf__, 1, 2)))
+void pv_panic(const char *fmt, ...);
+
+/* Stack size of the main thread. A program may define this variable to get a
+ * different size (bytes; rounded up to pages): const size_t pv_main_stack_size
+ * = 1 << 20; */
+extern const size_t pv_main_stack_size;
+
+#endif

@@ -1,0 +1,98 @@
+/* console.c: console output and input through PVISOR_HC_CONSOLE_IO, and
+ * __console_write(), the hook the C library's stdio writes through. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include "kernel.h"
+
+/* One hypercall for up to PVISOR_CONSOLE_IO_MAX bytes; loops on partial
+ * counts. Returns len, or the error of the first refused piece. */
+long pv_console_write(const void *buf, size_t len)
+{
+	const char *p = buf;
+	size_t left = len;
+
+	while (left) {
+		size_t chunk = left < PVISOR_CONSOLE_IO_MAX ? left : PVISOR_CONSOLE_IO_MAX;
+		long n = hc_console_io(PVISOR_CONSOLE_WRITE, p, chunk);
+
+		if (n < 0)
+			return n;
+		if (n == 0)
+			return -EIO;
+		p += n;
+		left -= (size_t)n;
+	}
+	return (long)len;
+}
+
+long __console_write(const char *buf, unsigned long len)
+{
+	return pv_console_write(buf, len);
+}
+
+void kprintf(const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(buf))
+		n = sizeof(buf) - 1;
+	pv_console_write(buf, (size_t)n);
+}
+
+/* ---- Input -------------------------------------------------------------
+ * VIRQ_CONSOLE is bound on first use; its handler posts input_ready so a
+ * reader blocked in pv_console_read() wakes up. A post that races with a
+ * successful read only causes one extra loop. */
+static struct pv_sem input_ready;
+static int input_port;
+
+static void console_virq(unsigned int port, void *arg)
+{
+	(void)port;
+	(void)arg;
+	if (input_ready.count == 0)
+		pv_sem_post(&input_ready);
+}
+
+static int console_bind_input(void)
+{
+	int port;
+
+	if (input_port > 0)
+		return 0;
+	port = pv_evtchn_bind_virq(PVISOR_VIRQ_CONSOLE, console_virq, NULL);
+	if (port < 0)
+		return port;
+	input_port = port;
+	return 0;
+}
+
+long pv_console_read_nonblock(void *buf, size_t len)
+{
+	if (len > PVISOR_CONSOLE_IO_MAX)
+		len = PVISOR_CONSOLE_IO_MAX;
+	return hc_console_io(PVISOR_CONSOLE_READ, buf, len);
+}
+
+long pv_console_read(void *buf, size_t len)
+{
+	long n;
+	int err = console_bind_input();
+
+	if (err < 0)
+		return err;
+	for (;;) {
+		n = pv_console_read_nonblock(buf, len);
+		if (n != -EAGAIN)
+			return n;
+		pv_sem_wait(&input_ready);
+	}
+}
