@@ -34,7 +34,7 @@ static uint64_t exits(void)
 
 static void result(const char *name, double value, const char *unit, double exits_per_op)
 {
-	printf("RESULT %s %.3f %s %.3f\n", name, value, unit, exits_per_op);
+	printf("RESULT %s %.3f %s %.5f\n", name, value, unit, exits_per_op);
 }
 
 /* ---- null hypercall vs the bare trapping instruction -------------------- */

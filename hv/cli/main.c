@@ -143,6 +143,7 @@ static int run_guest(struct domain_config *cfg)
 		if (!d)
 			return PVISOR_EXIT_ERROR;
 		outcome = domain_run(d);
+		log_debug("domain finished");
 		if (cfg->stats)
 			stats_print(&d->stats, stderr, d->mmu.ballooned_pages);
 		code = exit_code(d, outcome);

@@ -216,19 +216,26 @@ struct domain *domain_create(const struct domain_config *cfg)
 	d->gm.memfd = -1;
 	pthread_mutex_init(&d->lock, NULL);
 	init_monotonic_cond(&d->finished);
+	log_debug("creating domain from %s", cfg->image_path);
 	file = read_image(cfg->image_path, &size);
 	if (!file)
 		goto fail;
 	d->kvm_fd = open_kvm();
 	if (d->kvm_fd < 0)
 		goto fail;
+
 	d->vm_fd = ioctl(d->kvm_fd, KVM_CREATE_VM, 0);
 	if (d->vm_fd < 0) {
 		log_errno("cannot create a KVM virtual machine");
 		goto fail;
 	}
-	if (build_address_space(d) < 0 || load_image(d, file, size) < 0)
+	log_debug("KVM VM created");
+	if (build_address_space(d) < 0)
 		goto fail;
+	log_debug("address space built");
+	if (load_image(d, file, size) < 0)
+		goto fail;
+	log_debug("image loaded");
 	if (map_ram(d) < 0) {
 		log_error("page-table pool too small for %llu MiB", (unsigned long long)(cfg->mem_bytes >> 20));
 		goto fail;
@@ -245,6 +252,7 @@ struct domain *domain_create(const struct domain_config *cfg)
 	    pvclock_init(&d->clock, d->vcpus[0].fd) < 0)
 		goto fail;
 	pvclock_publish(&d->clock, d->shared, 0);
+	log_debug("vCPU ready");
 	console_attach(cfg->console, &d->evtchn);
 	free(file);
 	return d;
@@ -316,6 +324,7 @@ void domain_destroy(struct domain *d)
 		return;
 	if (d->cfg->console)
 		console_attach(d->cfg->console, NULL);
+
 	for (unsigned i = 0; i < d->nr_vcpus; i++)
 		vcpu_destroy(&d->vcpus[i]);
 	if (d->shared)

@@ -351,6 +351,9 @@ static void *vcpu_thread(void *arg)
 			break;
 		}
 		v->regs_valid = true;
+		if (log_verbose)
+			log_debug("exit %u%s", v->run->exit_reason,
+				  v->run->exit_reason == KVM_EXIT_IO ? " (io)" : "");
 		vcpu_handle_exit(v);
 	}
 	if (d->outcome == OUTCOME_TIMEOUT)
