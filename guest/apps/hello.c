@@ -17,6 +17,7 @@ struct worker {
 
 static struct pv_mutex lock = PV_MUTEX_INIT;
 static unsigned int rounds_done;
+static uint64_t start_ns;	/* when the workers were started */
 
 /* Number of primes below 2000 * (round + 1), by trial division. */
 static uint64_t count_primes(unsigned int round)
@@ -67,7 +68,6 @@ static double ms_since(uint64_t t0)
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
-	uint64_t t0 = pv_clock_ns();
 	unsigned int round, total;
 
 	for (round = 0; round < ROUNDS; round++) {
@@ -76,7 +76,7 @@ static void *worker_main(void *arg)
 		total = ++rounds_done;
 		pv_mutex_unlock(&lock);
 		printf("  [%7.3f ms] %-8s round %u: %" PRIu64 " (rounds done: %u)\n",
-		       ms_since(t0), w->name, round + 1, w->last, total);
+		       ms_since(start_ns), w->name, round + 1, w->last, total);
 		pv_sleep_ms(w->sleep_ms);
 	}
 	return w;
@@ -110,10 +110,10 @@ int main(void)
 	};
 	pv_thread_t *threads[3];
 	struct pv_sched_stats st;
-	uint64_t t0 = pv_clock_ns();
 	unsigned int i;
 
 	print_banner();
+	start_ns = pv_clock_ns();
 	printf("Starting %u worker threads (%u rounds each):\n", 3u, ROUNDS);
 	for (i = 0; i < 3; i++) {
 		struct pv_thread_attr attr;
@@ -131,7 +131,7 @@ int main(void)
 
 	pv_sched_stats(&st);
 	printf("All workers done: %u rounds in %.3f ms; primes %" PRIu64 ", fib %" PRIu64
-	       ", collatz %" PRIu64 "\n", rounds_done, ms_since(t0), workers[0].last,
+	       ", collatz %" PRIu64 "\n", rounds_done, ms_since(start_ns), workers[0].last,
 	       workers[1].last, workers[2].last);
 	printf("Scheduler: %" PRIu64 " switches, %" PRIu64 " preemptions, %" PRIu64
 	       " idle blocks, %" PRIu64 " upcalls, %" PRIu64 " timer sets\n",

@@ -178,13 +178,22 @@ static struct pv_thread *pick_next(void)
 	return next;
 }
 
+/* Arms the hypervisor timer for the thread about to run. Not for idle: its
+ * SCHED_BLOCK carries the next deadline itself, which saves an exit per
+ * sleep (a stale armed timer only causes one spurious upcall). */
+static void program_timer_for(struct pv_thread *next)
+{
+	if (next != &idle_thread)
+		timer_program();
+}
+
 /* Thread context, events masked: switch if someone else should run. */
 static void reschedule(void)
 {
 	struct pv_thread *prev = current;
 	struct pv_thread *next = pick_next();
 
-	timer_program();
+	program_timer_for(next);
 	if (next != prev)
 		context_switch(&prev->ctx, next->ctx);
 }
@@ -205,7 +214,7 @@ void sched_preempt_point(void)
 	if (need_resched && handler_depth == 0)
 		reschedule();
 	else
-		timer_program();
+		program_timer_for(current);
 }
 
 void sched_exit_current(void)
@@ -236,12 +245,12 @@ struct context *sched_handler_exit(struct context *ctx, bool may_switch)
 	struct pv_thread *prev = current, *next;
 
 	if (!need_resched || handler_depth || !may_switch) {
-		timer_program();
+		program_timer_for(current);
 		return ctx;
 	}
 	prev->ctx = ctx;
 	next = pick_next();
-	timer_program();
+	program_timer_for(next);
 	return next->ctx;
 }
 
@@ -250,7 +259,7 @@ struct context *sched_kill_current(void)
 {
 	struct pv_thread *next = pick_next();
 
-	timer_program();
+	program_timer_for(next);
 	return next->ctx;
 }
 

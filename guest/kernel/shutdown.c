@@ -35,16 +35,18 @@ void crash_with_frame(const struct pvisor_frame *frame)
 }
 
 /* Crashes with a frame describing the caller of the function that called
- * this one (rip = that function's return address, rbp = its caller's frame
+ * this one (rip = inside the call instruction, rbp = the caller's frame
  * pointer), so the crash report's backtrace starts where the trouble is.
- * Relies on frame pointers, which all guest code keeps. */
+ * rip is the return address minus one: the calls that get here are to
+ * noreturn functions, whose return address may lie past the end of the
+ * calling function. Relies on frame pointers, which guest code keeps. */
 static __attribute__((__noreturn__, __noinline__)) void crash_in_caller(void)
 {
 	uint64_t *own = __builtin_frame_address(0);
 	uint64_t *fp = (uint64_t *)(uintptr_t)own[0];	/* the caller's frame */
 	struct pvisor_frame frame = { 0 };
 
-	frame.rip = fp[1];
+	frame.rip = fp[1] - 1;
 	frame.rbp = fp[0];
 	frame.rsp = (uint64_t)(uintptr_t)(fp + 2);
 	frame.rflags = 0x202;

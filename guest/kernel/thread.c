@@ -309,7 +309,9 @@ static void *main_thread_fn(void *unused)
 
 struct pv_thread *thread_create_main(int (*entry)(int, char **), int argc, char **argv)
 {
-	struct pv_thread *t = thread_alloc("main", PV_PRIO_DEFAULT, pv_main_stack_size);
+	/* Read through volatile: gcc folds a weak const's default value. */
+	size_t stack_size = *(const volatile size_t *)&pv_main_stack_size;
+	struct pv_thread *t = thread_alloc("main", PV_PRIO_DEFAULT, stack_size);
 
 	if (!t)
 		pv_panic("no memory for the main thread's stack");

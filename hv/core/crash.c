@@ -20,7 +20,7 @@ static void print_symbol(struct domain *d, uint64_t addr)
 
 static void print_backtrace(struct domain *d, uint64_t rip, uint64_t rbp)
 {
-	fprintf(stderr, "pvisor: backtrace:\npvisor:   #0  %#018llx", (unsigned long long)rip);
+	fprintf(stderr, "pvisor: backtrace:\npvisor:   #0  0x%016llx", (unsigned long long)rip);
 	print_symbol(d, rip);
 	fputc('\n', stderr);
 	for (int i = 1; i < BACKTRACE_MAX && rbp; i++) {
@@ -28,7 +28,7 @@ static void print_backtrace(struct domain *d, uint64_t rip, uint64_t rbp)
 
 		if (guest_copy_from(&d->view, link, rbp, sizeof(link)) < 0 || !link[1])
 			break;
-		fprintf(stderr, "pvisor:   #%-2d %#018llx", i, (unsigned long long)link[1]);
+		fprintf(stderr, "pvisor:   #%-2d 0x%016llx", i, (unsigned long long)link[1]);
 		print_symbol(d, link[1]);
 		fputc('\n', stderr);
 		if (link[0] <= rbp)
@@ -49,9 +49,9 @@ void crash_report(struct domain *d, const char *what, const struct kvm_regs *r,
 	fputc('\n', stderr);
 	if (!r)
 		return;
-	fprintf(stderr, "pvisor:   rip %#018llx", (unsigned long long)r->rip);
+	fprintf(stderr, "pvisor:   rip 0x%016llx", (unsigned long long)r->rip);
 	print_symbol(d, r->rip);
-	fprintf(stderr, "\npvisor:   rsp %#018llx  rflags %#llx  cr2=%#018llx\n",
+	fprintf(stderr, "\npvisor:   rsp 0x%016llx  rflags 0x%llx  cr2=0x%016llx\n",
 		(unsigned long long)r->rsp, (unsigned long long)r->rflags, (unsigned long long)cr2);
 	fprintf(stderr, "pvisor:   rax %016llx rbx %016llx rcx %016llx rdx %016llx\n",
 		(unsigned long long)r->rax, (unsigned long long)r->rbx,

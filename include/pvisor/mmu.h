@@ -5,9 +5,9 @@
  * (at most PVISOR_MMU_BATCH_MAX) in order. Each sets the 4 KiB leaf mapping
  * of reqs[i].va to reqs[i].pte; pte 0 removes the mapping. It stops at the
  * first invalid request and returns its error; the number of requests
- * applied is stored at `done` when done is not 0. All applied requests are
- * visible when the call returns: one TLB flush covers the whole batch, and
- * none is needed when the batch only added mappings.
+ * applied is stored in the uint64_t at `done` when done is not 0. All
+ * applied requests are visible when the call returns: one TLB flush covers
+ * the whole batch, and none is needed when the batch only added mappings.
  *
  * A request is valid when:
  *   - va is 4 KiB aligned and in [PVISOR_GUEST_VA_MIN, PVISOR_GUEST_VA_END);
