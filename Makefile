@@ -24,9 +24,10 @@ UNIT_SRCS := $(filter-out tests/unit/test_guest_libc.c,$(wildcard tests/unit/tes
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/unit/%)
 
 BADINPUT_IMAGES := $(patsubst %.c,$(B)/guest/%.elf,$(wildcard tests/badinput/*.c))
+BENCH_IMAGES := $(patsubst %.c,$(B)/guest/%.elf,$(wildcard bench/guests/*.c))
 
 .PHONY: all run test bench clean unit guest deps
-all: $(B)/pvisor $(B)/pvisor-san guest unit $(BADINPUT_IMAGES)
+all: $(B)/pvisor $(B)/pvisor-san guest unit $(BADINPUT_IMAGES) $(BENCH_IMAGES)
 
 include guest/guest.mk
 
