@@ -150,7 +150,8 @@ static int run_guest(struct domain_config *cfg)
 		domain_destroy(d);
 		if (outcome != OUTCOME_REBOOT)
 			return code;
-		log_debug("guest rebooted");
+		cfg->boot_count++;
+		log_debug("guest rebooted (boot %llu)", (unsigned long long)cfg->boot_count);
 	}
 }
 

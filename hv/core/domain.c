@@ -133,6 +133,7 @@ static void fill_start_info(struct domain *d)
 	si->pt_pool_pages = d->gm.pt_pages;
 	si->nr_vcpus = d->nr_vcpus;
 	si->domid = d->domid;
+	si->boot_count = d->cfg->boot_count;
 	if (d->cfg->cmdline)
 		snprintf(si->cmdline, sizeof(si->cmdline), "%s", d->cfg->cmdline);
 }

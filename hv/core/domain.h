@@ -33,6 +33,7 @@ struct domain_config {
 	double timeout_s;       /* 0: none */
 	bool stats;
 	struct console *console;
+	uint64_t boot_count;    /* reboots so far, given to the guest */
 };
 
 enum domain_outcome {

@@ -25,7 +25,8 @@ struct pvisor_start_info {
 	uint64_t pt_pool_pages;     /* page-table pages the hypervisor lends    */
 	uint32_t nr_vcpus;
 	uint32_t domid;
-	uint64_t reserved[6];
+	uint64_t boot_count;        /* 0 at first boot, +1 after each reboot */
+	uint64_t reserved[5];
 	char cmdline[PVISOR_CMDLINE_MAX]; /* NUL-terminated                     */
 };
 
