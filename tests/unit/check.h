@@ -6,6 +6,7 @@
 #ifndef PVISOR_TESTS_CHECK_H
 #define PVISOR_TESTS_CHECK_H
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,5 +44,17 @@ static const char *check_case_name;
 	} while (0)
 
 #define CHECK_EXIT() return check_failed_cases ? 1 : 0
+
+/* xorshift64: a deterministic generator, so a failing random case
+ * reproduces. Tests may set check_rng_state to pick their own sequence. */
+static uint64_t check_rng_state __attribute__((unused)) = 0x9e3779b97f4a7c15ull;
+
+static inline uint64_t check_rng(void)
+{
+	check_rng_state ^= check_rng_state << 13;
+	check_rng_state ^= check_rng_state >> 7;
+	check_rng_state ^= check_rng_state << 17;
+	return check_rng_state;
+}
 
 #endif

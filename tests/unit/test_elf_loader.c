@@ -634,16 +634,6 @@ static void test_load_rechecks(void)
 	free(guest);
 }
 
-/* xorshift64: deterministic, so a failure reproduces. */
-static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
-
-static uint64_t rng(void)
-{
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 7;
-	rng_state ^= rng_state << 17;
-	return rng_state;
-}
 
 static const uint64_t interesting[] = {
 	0, 1, 4, 7, 0x38, 0x40, 0xfff, 0x1000, 0x2010, 0x100000, 0x4000000,
@@ -672,22 +662,22 @@ static bool parse_is_sane(const unsigned char *buf, size_t size, unsigned char *
 
 static void mutate(unsigned char *buf, size_t size)
 {
-	unsigned flips = 1 + rng() % 4, i;
+	unsigned flips = 1 + check_rng() % 4, i;
 	uint64_t v;
 	size_t at;
 
 	for (i = 0; i < flips; i++) {
 		/* Mostly the headers and the note, where the decisions are. */
-		at = rng() % 4 ? rng() % (NOTE_OFF + 64) : rng() % size;
-		switch (rng() % 3) {
+		at = check_rng() % 4 ? check_rng() % (NOTE_OFF + 64) : check_rng() % size;
+		switch (check_rng() % 3) {
 		case 0:
-			buf[at] ^= (unsigned char)(1u << (rng() % 8));
+			buf[at] ^= (unsigned char)(1u << (check_rng() % 8));
 			break;
 		case 1:
-			buf[at] = (unsigned char)rng();
+			buf[at] = (unsigned char)check_rng();
 			break;
 		default:
-			v = interesting[rng() % (sizeof(interesting) / sizeof(interesting[0]))];
+			v = interesting[check_rng() % (sizeof(interesting) / sizeof(interesting[0]))];
 			at &= ~(size_t)7;
 			memcpy(buf + at, &v, at + 8 <= size ? 8 : size - at);
 			break;
@@ -724,7 +714,7 @@ static void test_fuzz_mutate(void)
 		im = good;
 		mutate(im.buf, im.size);
 		if (iter % 8 == 0)
-			im.size = rng() % (im.size + 1);
+			im.size = check_rng() % (im.size + 1);
 		CHECK(parse_is_sane(im.buf, im.size, guest));
 		accepted += parse_copy(im.buf, im.size, MEM_LO, GUEST_SIZE,
 				       &(struct elf_image){ 0 }, NULL, 0) == 0;
