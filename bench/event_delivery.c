@@ -9,6 +9,11 @@
  *      sets the upcall mask, saves rip and rflags, redirects the iret frame
  *      to the callback, EOIs (x2APIC wrmsr) and iretq's.
  *
+ * Each is measured twice: with the guest running (spinning at CPL3) and
+ * with the guest blocked: (a) the vCPU thread sleeps in ppoll() as pvisor's
+ * SCHED_BLOCK does and the kick ends the sleep; (b) the vCPU halts inside
+ * KVM_RUN (KVM_MP_STATE_HALTED) and the interrupt itself wakes it.
+ *
  * Both end in the same CPL3 callback, which bumps a counter and jumps back
  * to the interrupted code. Latency is taken on the host from just before
  * the kick / eventfd write to the moment the counter changes (the guest
@@ -18,6 +23,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
@@ -51,6 +57,7 @@ static int vm_fd, vcpu_fd;
 static struct kvm_run *run;
 static uint8_t *mem;
 static volatile int mode;          /* 0 stop, 'a' kick-and-bounce, 'b' irqfd */
+static volatile int blocked;       /* the next wait happens with the guest blocked */
 static pthread_t vcpu_thread;
 
 static double now_us(void)
@@ -224,6 +231,19 @@ static void *vcpu_loop(void *arg)
 	sigaddset(&kick, SIGUSR1);
 	run->kvm_valid_regs = KVM_SYNC_X86_REGS;
 	while (mode) {
+		if (blocked && mode == 'a') {           /* SCHED_BLOCK as pvisor does it */
+			blocked = 2;
+			ppoll(NULL, 0, NULL, &set);
+			blocked = 0;
+			goto bounce;
+		}
+		if (blocked && mode == 'b') {           /* halt inside KVM_RUN */
+			struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_HALTED };
+
+			if (ioctl(vcpu_fd, KVM_SET_MP_STATE, &mp) < 0)
+				die("KVM_SET_MP_STATE");
+			blocked = 2;
+		}
 		if (ioctl(vcpu_fd, KVM_RUN, 0) == 0) {
 			fprintf(stderr, "event_delivery: unexpected exit %u\n", run->exit_reason);
 			exit(1);
@@ -232,6 +252,9 @@ static void *vcpu_loop(void *arg)
 			die("KVM_RUN");
 		while (sigtimedwait(&kick, NULL, &zero) == SIGUSR1)
 			;
+		if (blocked)
+			continue;       /* a kick that only moved us into the blocked state */
+bounce:
 		if (mode == 'a') {      /* bounce into the callback */
 			struct kvm_regs *r = &run->s.regs.regs;
 
@@ -268,19 +291,43 @@ static double deliver(int efd)
 	return now_us() - t0;
 }
 
-/* Alternates the two methods sample by sample so that host noise hits
- * both alike; returns the medians. */
-static void measure(int efd, double *a, double *b)
+/* Puts the guest into the blocked state for method m: kick the vCPU
+ * thread out of KVM_RUN and wait until it sleeps (ppoll, or halted). */
+static void block_guest(int m)
+{
+	mode = m;
+	blocked = 1;
+	pthread_kill(vcpu_thread, SIGUSR1);
+	while (blocked != 2)
+		;
+	usleep(500);    /* let it really fall asleep */
+}
+
+/* One sample of method m, with the guest running or blocked. */
+static double sample(int efd, int m, int guest_blocked)
+{
+	double t;
+
+	if (guest_blocked) {
+		block_guest(m);
+	} else {
+		mode = m;
+		usleep(200);
+	}
+	t = deliver(efd);
+	blocked = 0;
+	return t;
+}
+
+/* Alternates the methods sample by sample so that host noise hits both
+ * alike; returns the medians for (a) and (b). */
+static void measure(int efd, int guest_blocked, double *a, double *b)
 {
 	static double ta[SAMPLES], tb[SAMPLES];
 
 	for (int i = 0; i < SAMPLES; i++) {
-		mode = 'a';
-		usleep(200);
-		ta[i] = deliver(efd);
-		mode = 'b';
-		usleep(200);
-		tb[i] = deliver(efd);
+		ta[i] = sample(efd, 'a', guest_blocked);
+		tb[i] = sample(efd, 'b', guest_blocked);
 	}
 	qsort(ta, SAMPLES, sizeof(ta[0]), cmp_double);
 	qsort(tb, SAMPLES, sizeof(tb[0]), cmp_double);
@@ -295,7 +342,7 @@ int main(void)
 	struct kvm_irqfd irqfd = { .gsi = 1 };
 	struct sigaction sa = { .sa_handler = on_kick };
 	int kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC), efd = eventfd(0, EFD_CLOEXEC);
-	double a, b;
+	double a, b, ablk, bblk;
 	sigset_t set;
 
 	if (kvm < 0 || efd < 0)
@@ -329,10 +376,14 @@ int main(void)
 	mode = 'a';
 	pthread_create(&vcpu_thread, NULL, vcpu_loop, NULL);
 	usleep(20000);
-	measure(efd, &a, &b);
+	measure(efd, 0, &a, &b);
+	measure(efd, 1, &ablk, &bblk);
 	printf("RESULT event_kick_bounce_us %.1f us 1\n", a);
 	printf("RESULT event_irqfd_trampoline_us %.1f us 0\n", b);
 	printf("RESULT event_delivery_b_over_a %.2f x 0\n", b / a);
+	printf("RESULT event_blocked_ppoll_kick_us %.1f us 1\n", ablk);
+	printf("RESULT event_blocked_halt_irqfd_us %.1f us 0\n", bblk);
+	printf("RESULT event_blocked_b_over_a %.2f x 0\n", bblk / ablk);
 	mode = 0;
 	pthread_kill(vcpu_thread, SIGUSR1);
 	pthread_join(vcpu_thread, NULL);

@@ -53,7 +53,8 @@ Do not edit by hand: rerun the benchmarks.
 | one upcall: event sent to self, delivered as an upcall on return | $(t send_plus_upcall_ns) | null hypercall $(t null_hypercall_ns) | upcall adds $(awk -v a="$(val send_plus_upcall_ns)" -v b="$(val null_hypercall_ns)" 'BEGIN{printf "%.1f µs", (a-b)/1000}') | $(e send_plus_upcall_ns) | |
 | 10,000 new mappings (PV MMU, no flush needed) | batched: $(t mmu_batched_map_ns_per_update)/update | one hypercall each: $(t mmu_single_map_ns_per_update)/update | $(x mmu_map_batch_advantage) | $(e mmu_batched_map_ns_per_update) vs $(e mmu_single_map_ns_per_update) | |
 | 10,000 remappings (present entries: one TLB flush per call) | batched: $(t mmu_batched_remap_ns_per_update)/update | one hypercall each: $(t mmu_single_remap_ns_per_update)/update | $(x mmu_remap_batch_advantage) | $(e mmu_batched_remap_ns_per_update) vs $(e mmu_single_remap_ns_per_update) | |
-| event to a running guest from another host thread (standalone, bench/event_delivery.c) | (a) kick + bounce, what pvisor does: $(val event_kick_bounce_us) µs | (b) irqfd + CPL0 trampoline: $(val event_irqfd_trampoline_us) µs | (b)/(a) = $(x event_delivery_b_over_a) | (a) 1, (b) 0 to userspace | keep the better: **(b) measured better, not yet adopted** (see notes) |
+| event from another host thread to a **running** guest (bench/event_delivery.c) | (a) kick + bounce (pvisor): $(val event_kick_bounce_us) µs | (b) irqfd + CPL0 trampoline: $(val event_irqfd_trampoline_us) µs | (b)/(a) = $(x event_delivery_b_over_a) | (a) 1, (b) 0 to userspace | (b) better here |
+| event from another host thread to a **blocked** guest (same program) | (a) ppoll + kick (pvisor): $(val event_blocked_ppoll_kick_us) µs | (b) halted in KVM_RUN + irqfd: $(val event_blocked_halt_irqfd_us) µs | (b)/(a) = $(x event_blocked_b_over_a) | (a) 1, (b) 0 | (a) better here |
 | idle guest (sleeps 1 s) | $(val idle_cpu_ms) ms host CPU | 1000 ms wall | | | ~0 % |
 
 EOF2
