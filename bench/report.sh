@@ -58,4 +58,4 @@ Do not edit by hand: rerun the benchmarks.
 | idle guest (sleeps 1 s) | $(val idle_cpu_ms) ms host CPU | 1000 ms wall | | | ~0 % |
 
 EOF2
-cat docs/benchmarks-notes.md
+cat bench/notes.md   # hand-written analysis, kept with the generator
