@@ -63,6 +63,8 @@ struct vcpu {
 	uint64_t trap_entry, trap_stack, trap_mask;
 	bool upcall_retry;           /* an upcall waits for CPL0 code to finish */
 	bool io_incomplete;          /* an OUT exit KVM has yet to complete */
+	bool io_from_stub;           /* ... made by hypercall stub io_stub_nr */
+	uint32_t io_stub_nr;
 	bool regs_valid;             /* run->s.regs holds the vCPU's registers */
 	uint8_t iobuf[PVISOR_CONSOLE_IO_MAX];
 };

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "core/domain.h"
@@ -202,12 +203,44 @@ long vcpu_block(struct vcpu *v, uint64_t deadline)
  * when exactly differs between KVM versions. Before editing rip, finish it
  * the documented way: KVM_RUN with immediate_exit completes pending I/O
  * and returns -EINTR without running guest code. */
+/* The OUT of hypercall stub `nr` sits at a known place in the hypercall
+ * page (x86_build_hypercall_page): 5 bytes in, 2 bytes long. */
+static uint64_t stub_out_address(uint32_t nr)
+{
+	return PVISOR_HYPERCALL_PAGE_GVA + (uint64_t)nr * PVISOR_HYPERCALL_STUB_SIZE + 5;
+}
+
+/* After an exit from the hypercall page, the rip to resume at is known
+ * without asking KVM: rip is either on the OUT (KVM advances it on the next
+ * entry, unless rip changed) or already past it (this host). Returns 1 and
+ * moves rip past the OUT when it could tell, 0 otherwise. */
+static int finish_stub_out(struct vcpu *v)
+{
+	struct kvm_regs *r = &v->run->s.regs.regs;
+	uint64_t out;
+	uint8_t insn[2];
+
+	if (!v->io_from_stub)
+		return 0;
+	out = stub_out_address(v->io_stub_nr);
+	if (guest_copy_from(&v->dom->view, insn, out, 2) < 0 || insn[0] != 0xe7 ||
+	    insn[1] != PVISOR_PORT_HYPERCALL)
+		return 0;
+	if (r->rip == out)
+		r->rip += 2;
+	return r->rip == out + 2;
+}
+
 int vcpu_complete_io(struct vcpu *v)
 {
 	int rc, err;
 
 	if (!v->io_incomplete)
 		return 0;
+	if (finish_stub_out(v)) {
+		v->io_incomplete = false;
+		return 0;
+	}
 	v->io_incomplete = false;
 	v->run->immediate_exit = 1;
 	rc = ioctl(v->fd, KVM_RUN, 0);
@@ -238,7 +271,13 @@ static void vcpu_handle_io(struct vcpu *v)
 		return;
 	}
 	v->io_incomplete = true;
+	v->io_from_stub = false;
 	if (port == PVISOR_PORT_HYPERCALL && run->io.size == 4) {
+		uint32_t nr = *(uint32_t *)((uint8_t *)run + run->io.data_offset);
+
+		v->io_from_stub = nr < PVISOR_HYPERCALL_MAX &&
+				  (regs->rip == stub_out_address(nr) || regs->rip == stub_out_address(nr) + 2);
+		v->io_stub_nr = nr;
 		hypercall_dispatch(v, regs);
 		run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
 		return;
@@ -305,6 +344,9 @@ static int vcpu_setup_thread(struct vcpu *v)
 	struct sigevent sev;
 	sigset_t mask;
 
+	/* A blocked guest wakes from ppoll's timeout, which Linux would
+	 * otherwise stretch by the default 50 us of timer slack. */
+	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
 	unblocked_mask(&mask);
 	kmask.hdr.len = 8;
 	memcpy(kmask.bits, &mask, 8);
