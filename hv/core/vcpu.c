@@ -199,10 +199,6 @@ long vcpu_block(struct vcpu *v, uint64_t deadline)
 	}
 }
 
-/* KVM finishes an OUT (advances rip) only when KVM_RUN is entered again;
- * when exactly differs between KVM versions. Before editing rip, finish it
- * the documented way: KVM_RUN with immediate_exit completes pending I/O
- * and returns -EINTR without running guest code. */
 /* The OUT of hypercall stub `nr` sits at a known place in the hypercall
  * page (x86_build_hypercall_page): 5 bytes in, 2 bytes long. */
 static uint64_t stub_out_address(uint32_t nr)
@@ -231,6 +227,11 @@ static int finish_stub_out(struct vcpu *v)
 	return r->rip == out + 2;
 }
 
+/* KVM finishes an OUT (advances rip) only when KVM_RUN is entered again;
+ * when exactly differs between KVM versions. Before editing rip, finish it
+ * the documented way: KVM_RUN with immediate_exit completes pending I/O
+ * and returns -EINTR without running guest code. Exits from the hypercall
+ * page take the shortcut above. */
 int vcpu_complete_io(struct vcpu *v)
 {
 	int rc, err;
