@@ -14,7 +14,7 @@ HOST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wshadow -Wstrict-prototy
 HOST_LDLIBS := -lelf -lpthread
 SAN_FLAGS   := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
-HV_SRCS := $(wildcard hv/core/*.c) $(wildcard hv/cli/*.c)
+HV_SRCS := $(wildcard hv/core/*.c) $(wildcard hv/virtio/*.c) $(wildcard hv/cli/*.c)
 HV_OBJS := $(HV_SRCS:%.c=$(B)/host/%.o)
 HV_SAN_OBJS := $(HV_SRCS:%.c=$(B)/host-san/%.o)
 HV_LIB_OBJS := $(filter-out $(B)/host/hv/cli/main.o,$(HV_OBJS))
