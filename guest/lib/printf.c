@@ -68,16 +68,13 @@ static void sink_write(struct sink *s, const char *p, size_t n)
 
 static void sink_fill(struct sink *s, char c, size_t n)
 {
-	s->total += n;
-	while (n) {
-		size_t k = sink_room(s);
+	char pad[64];
 
-		if (k == 0)
-			return;
-		if (k > n)
-			k = n;
-		memset(s->buf + s->pos, c, k);
-		s->pos += k;
+	memset(pad, c, sizeof(pad));
+	while (n) {
+		size_t k = n < sizeof(pad) ? n : sizeof(pad);
+
+		sink_write(s, pad, k);
 		n -= k;
 	}
 }
