@@ -91,7 +91,7 @@ void delivery_prepare_entry(struct vcpu *v)
 	struct kvm_run *run = v->run;
 	struct kvm_regs *r = &run->s.regs.regs;
 
-	vcpu_poll(v);
+	vcpu_poll_timer(v);
 	if (!upcall_due(v) || !v->regs_valid) {
 		vcpu_set_upcall_retry(v, false);
 		return;

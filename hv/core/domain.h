@@ -112,7 +112,7 @@ int vcpu_set_timer(struct vcpu *v, uint64_t deadline);
 long vcpu_block(struct vcpu *v, uint64_t deadline);
 void vcpu_signals_init(void);
 void vcpu_set_upcall_retry(struct vcpu *v, bool retry);
-void vcpu_poll(struct vcpu *v);
+void vcpu_poll_timer(struct vcpu *v);
 int vcpu_complete_io(struct vcpu *v);
 
 /* hypercall.c: dispatches the hypercall in the vCPU's registers. */

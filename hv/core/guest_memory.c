@@ -76,7 +76,6 @@ int gmem_register(struct guest_memory *gm, int vm_fd)
  * With EPT the same call flushes the guest's TLB. ~30 us here. */
 int gmem_flush_tlb(struct guest_memory *gm)
 {
-	gm->flushes++;
 	if (gmem_set_slot(gm, SLOT_PT, PT_AREA_GPA, gm->pt, 0) < 0 ||
 	    gmem_set_slot(gm, SLOT_PT, PT_AREA_GPA, gm->pt, gm->pt_pages * PAGE_SIZE) < 0) {
 		log_errno("cannot flush guest TLB");

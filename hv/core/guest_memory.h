@@ -18,7 +18,6 @@ struct guest_memory {
 	uint64_t pt_pages;    /* size of the page-table pool                */
 	uint8_t *hv;          /* host address of the hypervisor area        */
 	uint8_t *pt;          /* host address of the page-table pool        */
-	uint64_t flushes;     /* TLB flushes done                           */
 };
 
 /* Creates the memfd and the mapping. Returns 0 or -1 after logging. */

@@ -34,6 +34,7 @@ void stats_print(const struct stats *s, FILE *out, uint64_t ballooned_pages)
 		if (s->exit_reason[r])
 			fprintf(out, "    %-16s %llu\n", exit_reason_name(r),
 				(unsigned long long)s->exit_reason[r]);
+	fprintf(out, "    interrupted by a kick %llu\n", (unsigned long long)s->exit_intr);
 	fprintf(out, "    io: hypercall %llu, kick %llu, trap %llu, null %llu\n",
 		(unsigned long long)(s->exit_reason[KVM_EXIT_IO] - s->kick_exits - s->trap_exits -
 				     s->null_exits),

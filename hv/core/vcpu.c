@@ -139,7 +139,7 @@ static void vcpu_arm_timer(struct vcpu *v)
 }
 
 /* Raises VIRQ_TIMER when the guest's deadline has passed. */
-static void vcpu_poll_timer(struct vcpu *v)
+void vcpu_poll_timer(struct vcpu *v)
 {
 	struct domain *d = v->dom;
 
@@ -164,11 +164,6 @@ void vcpu_set_upcall_retry(struct vcpu *v, bool retry)
 		v->upcall_retry = retry;
 		vcpu_arm_timer(v);
 	}
-}
-
-void vcpu_poll(struct vcpu *v)
-{
-	vcpu_poll_timer(v);
 }
 
 long vcpu_block(struct vcpu *v, uint64_t deadline)

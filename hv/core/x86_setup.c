@@ -53,7 +53,8 @@ static void build_tss(uint8_t *tss)
 	open_port(iomap, PVISOR_PORT_NULL);
 }
 
-int x86_vector_has_error_code(unsigned v)
+/* Does vector v push an error code? */
+static int vector_has_error_code(unsigned v)
 {
 	return v == 8 || (v >= 10 && v <= 14) || v == 17 || v == 21 || v == 29 || v == 30;
 }
@@ -75,7 +76,7 @@ static void build_stubs(uint8_t *code)
 		uint8_t *p = code + v * STUB_SLOT;
 		int32_t rel;
 
-		if (!x86_vector_has_error_code(v)) {
+		if (!vector_has_error_code(v)) {
 			*p++ = 0x6a;          /* push $0 */
 			*p++ = 0x00;
 		}

@@ -20,8 +20,6 @@ void x86_build_hypercall_page(uint8_t *page);
  * CPL3 at entry with rdi = arg. Returns 0 or -1 after logging. */
 int x86_init_vcpu(int kvm_fd, int vcpu_fd, uint64_t cr3, uint64_t entry, uint64_t arg);
 
-/* Does vector v push an error code? */
-int x86_vector_has_error_code(unsigned v);
 /* Human name of exception vector v ("page fault"). */
 const char *x86_vector_name(unsigned v);
 
