@@ -68,6 +68,17 @@ static const char *parse_int(const char *s, int base, struct parsed_int *out)
 	return p;
 }
 
+/* strto*() bases are 0 or 2..36; for any other, *end = s and EINVAL. */
+static int valid_base(const char *s, char **end, int base)
+{
+	if (base == 0 || (base >= 2 && base <= 36))
+		return 1;
+	if (end)
+		*end = (char *)s;
+	errno = EINVAL;
+	return 0;
+}
+
 /* Parses with range checking for a signed type whose maximum is max. */
 static long long strto_signed(const char *s, char **end, int base,
 			      long long max)
@@ -76,12 +87,8 @@ static long long strto_signed(const char *s, char **end, int base,
 	const char *stop;
 	unsigned long long max_mag;
 
-	if (base < 0 || base == 1 || base > 36) {
-		if (end)
-			*end = (char *)s;
-		errno = EINVAL;
+	if (!valid_base(s, end, base))
 		return 0;
-	}
 	stop = parse_int(s, base, &v);
 	if (end)
 		*end = (char *)stop;
@@ -104,12 +111,8 @@ static unsigned long long strto_unsigned(const char *s, char **end, int base,
 	struct parsed_int v;
 	const char *stop;
 
-	if (base < 0 || base == 1 || base > 36) {
-		if (end)
-			*end = (char *)s;
-		errno = EINVAL;
+	if (!valid_base(s, end, base))
 		return 0;
-	}
 	stop = parse_int(s, base, &v);
 	if (end)
 		*end = (char *)stop;
