@@ -11,10 +11,10 @@ B        ?= build
 CC       ?= gcc
 HOST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	       -Wmissing-prototypes -Wno-unused-parameter -D_GNU_SOURCE -Iinclude -Ihv -MMD -MP
-HOST_LDLIBS := -lelf -lpthread
+HOST_LDLIBS := -lelf -luring -lpthread
 SAN_FLAGS   := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
-HV_SRCS := $(wildcard hv/core/*.c) $(wildcard hv/virtio/*.c) $(wildcard hv/cli/*.c)
+HV_SRCS := $(foreach d,core virtio devices blk net cli,$(wildcard hv/$(d)/*.c))
 HV_OBJS := $(HV_SRCS:%.c=$(B)/host/%.o)
 HV_SAN_OBJS := $(HV_SRCS:%.c=$(B)/host-san/%.o)
 HV_LIB_OBJS := $(filter-out $(B)/host/hv/cli/main.o,$(HV_OBJS))
@@ -49,7 +49,21 @@ $(B)/pvisor-san: $(HV_SAN_OBJS)
 
 $(B)/unit/%: tests/unit/%.c $(HV_LIB_SAN_OBJS)
 	@mkdir -p $(@D)
-	$(CC) $(HOST_CFLAGS) $(SAN_FLAGS) -Itests/unit -o $@ $^ $(HOST_LDLIBS)
+	$(CC) $(HOST_CFLAGS) $(SAN_FLAGS) -Itests/unit -o $@ $(filter %.c %.o,$^) $(HOST_LDLIBS)
+
+# Unit tests of guest code that is pure enough to build on the host: the
+# guest's headers come after the system's, so <string.h> stays glibc's.
+GUEST_ON_HOST_FLAGS := $(HOST_CFLAGS) $(SAN_FLAGS) -idirafter guest/include -Itests/unit
+
+$(B)/unit/test_netstack: tests/unit/test_netstack.c $(wildcard guest/netstack/*.c) \
+		guest/include/pv/netstack.h
+	@mkdir -p $(@D)
+	$(CC) $(GUEST_ON_HOST_FLAGS) -o $@ $(filter %.c,$^)
+
+$(B)/unit/test_virtq_driver: tests/unit/test_virtq_driver.c guest/drivers/virtq.c \
+		guest/include/pv/virtq.h $(HV_LIB_SAN_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(GUEST_ON_HOST_FLAGS) -o $@ $(filter %.c %.o,$^) $(HOST_LDLIBS)
 
 $(B)/unit/test_guest_libc: tests/unit/test_guest_libc.c $(wildcard guest/lib/*.c) tests/unit/build_guest_libc_test.sh
 	@mkdir -p $(@D)

@@ -27,11 +27,12 @@ GUEST_LDFLAGS := -nostdlib -static -no-pie -z noexecstack -z max-page-size=4096 
 GUEST_LIBGCC := $(shell $(GUEST_CC) -print-libgcc-file-name)
 
 GUEST_LIB_SRCS := $(sort $(wildcard guest/arch/x86_64/*.S guest/arch/x86_64/*.c \
-	guest/kernel/*.c guest/lib/*.c))
+	guest/kernel/*.c guest/drivers/*.c guest/netstack/*.c guest/lib/*.c))
 GUEST_LIB_OBJS := $(patsubst %,$(B)/guest/%.o,$(basename $(GUEST_LIB_SRCS)))
 GUEST_LIB := $(B)/guest/libpvkernel.a
 
-GUEST_APP_SRCS := $(sort $(wildcard guest/apps/*.c tests/guest/*.c tests/hostile/*.c))
+GUEST_APP_SRCS := $(sort $(wildcard guest/apps/*.c tests/guest/*.c tests/hostile/*.c \
+	tests/console/*.c tests/blk/*.c tests/netguests/*.c))
 GUEST_IMAGES := $(patsubst %.c,$(B)/guest/%.elf,$(GUEST_APP_SRCS))
 
 .PHONY: guest guest-clean

@@ -1,13 +1,18 @@
-/* console.c: console output and input through PVISOR_HC_CONSOLE_IO, and
- * __console_write(), the hook the C library's stdio writes through. */
+/* console.c: console output and input, and __console_write(), the hook
+ * the C library's stdio writes through. They go through the virtio
+ * console's rings when that device runs (guest/drivers/vconsole.c), else
+ * through PVISOR_HC_CONSOLE_IO. Kernel diagnostics (kprintf) always use
+ * the hypercall, after flushing the ring, so they come out even when the
+ * ring cannot be used. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include "kernel.h"
+#include "../drivers/vconsole.h"
 
 /* One hypercall for up to PVISOR_CONSOLE_IO_MAX bytes; loops on partial
  * counts. Returns len, or the error of the first refused piece. */
-long pv_console_write(const void *buf, size_t len)
+static long hypercall_console_write(const void *buf, size_t len)
 {
 	const char *p = buf;
 	size_t left = len;
@@ -24,6 +29,18 @@ long pv_console_write(const void *buf, size_t len)
 		left -= (size_t)n;
 	}
 	return (long)len;
+}
+
+long pv_console_write(const void *buf, size_t len)
+{
+	long n = pv_vconsole_ready() ? pv_vconsole_write(buf, len) : 0;
+
+	if (n < 0)
+		n = 0;
+	if ((size_t)n == len)
+		return n;
+	n = hypercall_console_write((const char *)buf + n, len - (size_t)n);
+	return n < 0 ? n : (long)len;
 }
 
 long __console_write(const char *buf, unsigned long len)
@@ -44,7 +61,8 @@ void kprintf(const char *fmt, ...)
 		return;
 	if ((size_t)n >= sizeof(buf))
 		n = sizeof(buf) - 1;
-	pv_console_write(buf, (size_t)n);
+	pv_vconsole_flush();
+	hypercall_console_write(buf, (size_t)n);
 }
 
 /* ---- Input -------------------------------------------------------------
@@ -77,6 +95,8 @@ static int console_bind_input(void)
 
 long pv_console_read_nonblock(void *buf, size_t len)
 {
+	if (pv_vconsole_ready())
+		return pv_vconsole_read_nonblock(buf, len);
 	if (len > PVISOR_CONSOLE_IO_MAX)
 		len = PVISOR_CONSOLE_IO_MAX;
 	return hc_console_io(PVISOR_CONSOLE_READ, buf, len);
@@ -85,8 +105,11 @@ long pv_console_read_nonblock(void *buf, size_t len)
 long pv_console_read(void *buf, size_t len)
 {
 	long n;
-	int err = console_bind_input();
+	int err;
 
+	if (pv_vconsole_ready())
+		return pv_vconsole_read(buf, len);
+	err = console_bind_input();
 	if (err < 0)
 		return err;
 	for (;;) {

@@ -2,6 +2,7 @@
  * main() in the main thread and becomes the idle thread. */
 #include <string.h>
 #include "kernel.h"
+#include "../drivers/vconsole.h"
 #include "thread_internal.h"
 
 struct pvisor_start_info boot_info;
@@ -37,6 +38,7 @@ void kernel_start(struct pvisor_start_info *si)
 	events_init();
 	trap_init();
 	timer_init();
+	pv_vconsole_init();   /* without it, the console hypercall serves */
 	args_parse(boot_info.cmdline);
 	thread_create_main(main, pv_argc(), pv_argv());
 

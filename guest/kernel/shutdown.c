@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include "kernel.h"
 #include "thread_internal.h"
+#include "../drivers/vconsole.h"
 
 static __attribute__((__noreturn__)) void shutdown(unsigned long reason, unsigned long status,
 						   const struct pvisor_frame *frame)
@@ -15,11 +16,13 @@ static __attribute__((__noreturn__)) void shutdown(unsigned long reason, unsigne
 
 void pv_poweroff(int status)
 {
+	pv_vconsole_flush();
 	shutdown(PVISOR_SHUTDOWN_POWEROFF, (unsigned long)status & 0xff, NULL);
 }
 
 void pv_reboot(void)
 {
+	pv_vconsole_flush();
 	shutdown(PVISOR_SHUTDOWN_REBOOT, 0, NULL);
 }
 

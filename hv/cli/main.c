@@ -13,6 +13,12 @@
 #include "core/domain.h"
 #include "core/layout.h"
 #include "core/log.h"
+#include "blk/disk_cmd.h"
+#include "blk/disk_spec.h"
+#include "devices/blk_dev.h"
+#include "devices/console_dev.h"
+#include "devices/net_dev.h"
+#include "net/net_spec.h"
 
 #define PVISOR_VERSION "0.1.0"
 #define DEFAULT_GUEST_REL "guest/guest/apps/hello.elf"
@@ -21,6 +27,7 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: pvisor run [options] [GUEST]\n"
+		"       pvisor disk create-overlay|commit|info ...   (pvisor disk help)\n"
 		"       pvisor --help | --version\n"
 		"\n"
 		"Boots GUEST, an ELF image built against the pvisor guest kernel, as a\n"
@@ -34,6 +41,10 @@ static void usage(FILE *out)
 		"  --timeout SECONDS  stop the guest after SECONDS (exit %d)\n"
 		"  --stats            print exits, hypercalls and events on exit\n"
 		"  --verbose          log what pvisor does\n"
+		"  --disk PATH[,ro][,overlay=TOP][,direct][,io=uring|threads]\n"
+		"                     a virtio-blk disk over a raw image (repeatable)\n"
+		"  --net tap=NAME[,mac=MAC]\n"
+		"                     a virtio-net NIC on TAP device NAME (repeatable)\n"
 		"\n"
 		"exit status: the guest's status, or %d guest timed out, %d pvisor error,\n"
 		"%d guest crashed\n",
@@ -54,7 +65,64 @@ static const char *default_guest(char *buf, size_t len)
 	return buf;
 }
 
-static int parse_run_options(int argc, char **argv, struct domain_config *cfg)
+/* Device settings named on the command line; they live as long as the
+ * run (the domain's device makers point at them). */
+struct run_devices {
+	struct disk_config disks[PVISOR_MAX_DEVICES];
+	struct net_config nets[PVISOR_MAX_DEVICES];
+	unsigned nr_disks, nr_nets;
+};
+
+static int add_device(struct domain_config *cfg, struct device_maker maker, const char *opt)
+{
+	if (cfg->nr_device_makers == PVISOR_MAX_DEVICES) {
+		log_error("%s: too many devices (at most %u disks and NICs together)", opt,
+			  PVISOR_MAX_DEVICES - 1);
+		return -1;
+	}
+	cfg->device_makers[cfg->nr_device_makers++] = maker;
+	return 0;
+}
+
+static int add_disk(struct domain_config *cfg, struct run_devices *devs, const char *spec)
+{
+	struct disk_config *dc = &devs->disks[devs->nr_disks];
+	char err[256];
+
+	if (disk_parse_spec(spec, dc, err, sizeof(err)) < 0) {
+		log_error("--disk '%s': %s", spec, err);
+		return -1;
+	}
+	if (add_device(cfg, (struct device_maker){ blk_dev_create, dc }, "--disk") < 0)
+		return -1;
+	devs->nr_disks++;
+	return 0;
+}
+
+static int add_nic(struct domain_config *cfg, struct run_devices *devs, const char *spec)
+{
+	struct net_config *nc = &devs->nets[devs->nr_nets];
+	char err[256];
+
+	if (net_parse_spec(spec, devs->nr_nets, nc, err, sizeof(err)) < 0) {
+		log_error("--net '%s': %s", spec, err);
+		return -1;
+	}
+	for (unsigned i = 0; i < devs->nr_nets; i++) {
+		if (!strcmp(devs->nets[i].ifname, nc->ifname)) {
+			log_error("--net '%s': TAP %s is already used by another --net", spec,
+				  nc->ifname);
+			return -1;
+		}
+	}
+	if (add_device(cfg, (struct device_maker){ net_dev_create, nc }, "--net") < 0)
+		return -1;
+	devs->nr_nets++;
+	return 0;
+}
+
+static int parse_run_options(int argc, char **argv, struct domain_config *cfg,
+			     struct run_devices *devs)
 {
 	static const struct option opts[] = {
 		{ "mem", required_argument, NULL, 'm' },
@@ -62,6 +130,8 @@ static int parse_run_options(int argc, char **argv, struct domain_config *cfg)
 		{ "timeout", required_argument, NULL, 't' },
 		{ "stats", no_argument, NULL, 's' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "disk", required_argument, NULL, 'd' },
+		{ "net", required_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -102,6 +172,14 @@ static int parse_run_options(int argc, char **argv, struct domain_config *cfg)
 		case 'v':
 			log_verbose = 1;
 			break;
+		case 'd':
+			if (add_disk(cfg, devs, optarg) < 0)
+				return -1;
+			break;
+		case 'n':
+			if (add_nic(cfg, devs, optarg) < 0)
+				return -1;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -128,6 +206,7 @@ static int exit_code(const struct domain *d, enum domain_outcome outcome)
 	case OUTCOME_POWEROFF: return d->exit_status;
 	case OUTCOME_TIMEOUT:  return PVISOR_EXIT_TIMEOUT;
 	case OUTCOME_CRASH:    return PVISOR_EXIT_CRASH;
+	case OUTCOME_STOPPED:  return PVISOR_EXIT_STOPPED;
 	default:               return PVISOR_EXIT_ERROR;
 	}
 }
@@ -144,8 +223,10 @@ static int run_guest(struct domain_config *cfg)
 			return PVISOR_EXIT_ERROR;
 		outcome = domain_run(d);
 		log_debug("domain finished");
-		if (cfg->stats)
+		if (cfg->stats) {
 			stats_print(&d->stats, stderr, d->mmu.ballooned_pages);
+			devices_print_stats(d, stderr);
+		}
 		code = exit_code(d, outcome);
 		domain_destroy(d);
 		if (outcome != OUTCOME_REBOOT)
@@ -158,11 +239,15 @@ static int run_guest(struct domain_config *cfg)
 static int cmd_run(int argc, char **argv)
 {
 	struct domain_config cfg = { .mem_bytes = MEM_DEFAULT };
+	static struct run_devices devs;
 	struct console console;
 	char guest[PATH_MAX];
 	int code;
 
-	if (parse_run_options(argc, argv, &cfg) < 0)
+	/* The console is always device 0. */
+	cfg.device_makers[cfg.nr_device_makers++] =
+		(struct device_maker){ console_dev_create, &console };
+	if (parse_run_options(argc, argv, &cfg, &devs) < 0)
 		return PVISOR_EXIT_ERROR;
 	if (!cfg.image_path) {
 		cfg.image_path = default_guest(guest, sizeof(guest));
@@ -196,6 +281,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "run"))
 		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "disk"))
+		return disk_command(argc - 1, argv + 1);
 	log_error("unknown command '%s' (try 'pvisor --help')", argv[1]);
 	return PVISOR_EXIT_ERROR;
 }

@@ -1,6 +1,7 @@
 /* console.c: hypercall console backend (see console.h). */
 #include <errno.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include <pvisor/event_channel.h>
@@ -17,6 +18,7 @@ void console_init(struct console *c, int out_fd, int in_fd, struct evtchn_table 
 	c->evtchn = evtchn;
 	pthread_mutex_init(&c->lock, NULL);
 	pthread_cond_init(&c->space, NULL);
+	c->input_event_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 }
 
 int console_write(struct console *c, const void *buf, size_t len)
@@ -40,8 +42,12 @@ int console_write(struct console *c, const void *buf, size_t len)
  * that the domain cannot go away meanwhile (console_attach takes it too). */
 static void console_notify(struct console *c)
 {
+	uint64_t one = 1;
+
 	if (c->evtchn)
 		evtchn_raise_virq(c->evtchn, PVISOR_VIRQ_CONSOLE);
+	if (c->input_event_fd >= 0 && write(c->input_event_fd, &one, sizeof(one)) < 0)
+		log_errno("console input event");
 }
 
 void console_attach(struct console *c, struct evtchn_table *evtchn)
@@ -125,4 +131,26 @@ void console_destroy(struct console *c)
 	pthread_mutex_unlock(&c->lock);
 	if (c->reader_started)
 		pthread_detach(c->reader);
+	else if (c->input_event_fd >= 0)
+		close(c->input_event_fd);  /* a running reader may still signal it */
+}
+
+bool console_input_eof(struct console *c)
+{
+	bool eof;
+
+	pthread_mutex_lock(&c->lock);
+	eof = c->eof && c->len == 0;
+	pthread_mutex_unlock(&c->lock);
+	return eof;
+}
+
+bool console_has_input(struct console *c)
+{
+	bool any;
+
+	pthread_mutex_lock(&c->lock);
+	any = c->len > 0;
+	pthread_mutex_unlock(&c->lock);
+	return any;
 }

@@ -1,12 +1,14 @@
 /* console.h: the host end of the guest's hypercall console. Output goes
  * to pvisor's stdout in one write per hypercall; input comes from stdin on
  * a reader thread started when the guest first asks for input, and raises
- * VIRQ_CONSOLE. One console lives as long as the pvisor process and is
+ * VIRQ_CONSOLE and signals input_event_fd (the virtio console's backend,
+ * hv/devices/console_dev.c, serves the same input and output). One console lives as long as the pvisor process and is
  * attached to the domain running at the moment (a reboot makes a new one). */
 #ifndef PVISOR_CONSOLE_H
 #define PVISOR_CONSOLE_H
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -25,6 +27,7 @@ struct console {
 	size_t head, len;             /* ring of pending input */
 	uint8_t buf[CONSOLE_INPUT_BUF];
 	struct evtchn_table *evtchn;
+	int input_event_fd;           /* eventfd: input (or its end) arrived */
 };
 
 void console_init(struct console *c, int out_fd, int in_fd, struct evtchn_table *evtchn);
@@ -38,5 +41,9 @@ int console_write(struct console *c, const void *buf, size_t len);
 long console_read(struct console *c, void *buf, size_t len);
 /* Starts the stdin reader (idempotent). */
 void console_start_input(struct console *c);
+/* Is input waiting to be read? */
+bool console_has_input(struct console *c);
+/* Has input ended, with every byte read? */
+bool console_input_eof(struct console *c);
 
 #endif

@@ -134,6 +134,7 @@ static void fill_start_info(struct domain *d)
 	si->nr_vcpus = d->nr_vcpus;
 	si->domid = d->domid;
 	si->boot_count = d->cfg->boot_count;
+	si->device_page = PVISOR_DEVICE_PAGE_GVA;
 	if (d->cfg->cmdline)
 		snprintf(si->cmdline, sizeof(si->cmdline), "%s", d->cfg->cmdline);
 }
@@ -247,6 +248,8 @@ struct domain *domain_create(const struct domain_config *cfg)
 	fill_start_info(d);
 	d->shared->vcpu_info[0].upcall_mask = 1;
 	evtchn_init(&d->evtchn, d->shared, d->domid, vcpu_notify, d);
+	if (devices_create(d) < 0)
+		goto fail;
 	if (vcpu_create(d, 0) < 0 ||
 	    x86_init_vcpu(d->kvm_fd, d->vcpus[0].fd, pt_root(&d->mmu.pool), d->image.entry,
 			  PVISOR_START_INFO_GVA) < 0 ||
@@ -325,7 +328,7 @@ void domain_destroy(struct domain *d)
 		return;
 	if (d->cfg->console)
 		console_attach(d->cfg->console, NULL);
-
+	devices_destroy(d);
 	for (unsigned i = 0; i < d->nr_vcpus; i++)
 		vcpu_destroy(&d->vcpus[i]);
 	if (d->shared)

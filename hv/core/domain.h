@@ -22,9 +22,20 @@
 #include "core/pvclock.h"
 #include "core/stats.h"
 #include "core/symbols.h"
+#include "devices/devices.h"
 
 /* The signal that kicks a vCPU thread out of KVM_RUN or a block. */
 #define SIGKICK SIGUSR1
+
+struct domain;
+struct vdev;
+
+/* Makes device `index` of a domain from arg (a type's configuration);
+ * NULL after logging a one-line error. */
+struct device_maker {
+	struct vdev *(*make)(struct domain *d, unsigned index, const void *arg);
+	const void *arg;
+};
 
 struct domain_config {
 	const char *image_path;
@@ -34,6 +45,8 @@ struct domain_config {
 	bool stats;
 	struct console *console;
 	uint64_t boot_count;    /* reboots so far, given to the guest */
+	struct device_maker device_makers[PVISOR_MAX_DEVICES];
+	unsigned nr_device_makers;
 };
 
 enum domain_outcome {
@@ -43,9 +56,8 @@ enum domain_outcome {
 	OUTCOME_CRASH,
 	OUTCOME_TIMEOUT,
 	OUTCOME_ERROR,          /* pvisor failed while running the guest */
+	OUTCOME_STOPPED,        /* the user stopped it (console escape key) */
 };
-
-struct domain;
 
 struct vcpu {
 	struct domain *dom;
@@ -89,6 +101,7 @@ struct domain {
 	pthread_mutex_t lock;
 	pthread_cond_t finished;
 	enum domain_outcome outcome; /* first one set wins */
+	struct device_set devices;
 	int exit_status;
 };
 

@@ -1,11 +1,15 @@
 /* evtchn.c: event channels (see evtchn.h and include/pvisor/event_channel.h). */
+#include <stdbool.h>
 #include <string.h>
 
+#include <pvisor/device.h>
 #include <pvisor/errno.h>
 
 #include "core/evtchn.h"
 
-enum evtchn_state { PORT_FREE, PORT_UNBOUND, PORT_INTERDOMAIN, PORT_VIRQ };
+/* PORT_BACKEND: an unbound port offered to PVISOR_DOMID_BACKEND that a
+ * started device bound; the device's backend raises it. */
+enum evtchn_state { PORT_FREE, PORT_UNBOUND, PORT_INTERDOMAIN, PORT_VIRQ, PORT_BACKEND };
 
 void evtchn_init(struct evtchn_table *t, struct pvisor_shared_info *shared, uint16_t domid,
 		 void (*notify)(void *, unsigned), void *notify_arg)
@@ -88,11 +92,12 @@ static long alloc_unbound(struct evtchn_table *t, uint64_t remote)
 {
 	long port;
 
-	if (!is_self(t, remote))
-		return -PVISOR_EINVAL;  /* inter-domain peers arrive with many domains */
+	/* Other guest domains as peers arrive with many domains. */
+	if (!is_self(t, remote) && remote != PVISOR_DOMID_BACKEND)
+		return -PVISOR_EINVAL;
 	port = alloc_port(t, PORT_UNBOUND);
 	if (port > 0)
-		t->ports[port].remote_dom = t->domid;
+		t->ports[port].remote_dom = is_self(t, remote) ? t->domid : PVISOR_DOMID_BACKEND;
 	return port;
 }
 
@@ -113,6 +118,11 @@ static long bind_interdomain(struct evtchn_table *t, uint64_t remote, uint64_t r
 	return port;
 }
 
+static bool backend_port(const struct evtchn_table *t, uint64_t port)
+{
+	return valid_port(t, port) && t->ports[port].state == PORT_BACKEND;
+}
+
 static long send_event(struct evtchn_table *t, uint64_t port)
 {
 	if (!valid_port(t, port) || t->ports[port].state != PORT_INTERDOMAIN)
@@ -130,6 +140,8 @@ static long close_port(struct evtchn_table *t, uint64_t port)
 	p = &t->ports[port];
 	if (p->state == PORT_VIRQ)
 		t->virq_port[p->virq] = 0;
+	if (p->state == PORT_BACKEND)
+		return -PVISOR_EBUSY;   /* reset the device first */
 	if (p->state == PORT_INTERDOMAIN) {
 		t->ports[p->remote_port].state = PORT_UNBOUND;
 		t->ports[p->remote_port].remote_port = 0;
@@ -190,4 +202,34 @@ int evtchn_virq_bound(struct evtchn_table *t, unsigned virq)
 	bound = virq < PVISOR_NR_VIRQS && t->virq_port[virq] != 0;
 	pthread_mutex_unlock(&t->lock);
 	return bound;
+}
+
+int evtchn_bind_backend(struct evtchn_table *t, uint32_t port)
+{
+	int rc = -PVISOR_EINVAL;
+
+	pthread_mutex_lock(&t->lock);
+	if (valid_port(t, port) && t->ports[port].state == PORT_UNBOUND &&
+	    t->ports[port].remote_dom == PVISOR_DOMID_BACKEND) {
+		t->ports[port].state = PORT_BACKEND;
+		rc = 0;
+	}
+	pthread_mutex_unlock(&t->lock);
+	return rc;
+}
+
+void evtchn_unbind_backend(struct evtchn_table *t, uint32_t port)
+{
+	pthread_mutex_lock(&t->lock);
+	if (backend_port(t, port))
+		t->ports[port].state = PORT_UNBOUND;
+	pthread_mutex_unlock(&t->lock);
+}
+
+void evtchn_raise_backend(struct evtchn_table *t, uint32_t port)
+{
+	pthread_mutex_lock(&t->lock);
+	if (backend_port(t, port))
+		set_pending(t, port);
+	pthread_mutex_unlock(&t->lock);
 }

@@ -41,4 +41,13 @@ void evtchn_raise_virq(struct evtchn_table *t, unsigned virq);
 /* Is virq bound to a port? */
 int evtchn_virq_bound(struct evtchn_table *t, unsigned virq);
 
+/* Device ports. A guest offers a port to its backends with
+ * EVTCHN_ALLOC_UNBOUND(PVISOR_DOMID_BACKEND); starting the device binds it
+ * (0, or -PVISOR_EINVAL if port is not such a port); while bound the guest
+ * cannot close it (-EBUSY). Raising is a no-op for a port that is not
+ * bound to a backend. All three are safe from any thread. */
+int evtchn_bind_backend(struct evtchn_table *t, uint32_t port);
+void evtchn_unbind_backend(struct evtchn_table *t, uint32_t port);
+void evtchn_raise_backend(struct evtchn_table *t, uint32_t port);
+
 #endif

@@ -190,6 +190,8 @@ static long memory_op_one(struct domain *d, uint64_t cmd, uint64_t pfn)
 
 	if (cmd == PVISOR_MEM_INCREASE_RESERVATION)
 		return pv_mmu_increase(&d->mmu, pfn);
+	if (devices_pin_pfn(d, pfn))
+		return -PVISOR_EBUSY;
 	rc = pv_mmu_decrease(&d->mmu, pfn);
 	if (rc == 0 && gmem_discard_page(&d->gm, pfn) < 0) {
 		pv_mmu_increase(&d->mmu, pfn);
@@ -252,9 +254,16 @@ static long hc_vcpu_info(struct vcpu *v, const uint64_t a[5])
 {
 	switch (a[0]) {
 	case PVISOR_VCPU_INFO_TIME:  return (long)pvclock_now(&v->dom->clock);
-	case PVISOR_VCPU_INFO_EXITS: return (long)v->dom->stats.exits;
+	case PVISOR_VCPU_INFO_EXITS: return (long)(v->dom->stats.exits +
+						   __atomic_load_n(&v->dom->stats.doorbell_kicks,
+								   __ATOMIC_RELAXED));
 	default:                     return -PVISOR_ENOSYS;
 	}
+}
+
+static long hc_device_op(struct vcpu *v, const uint64_t a[5])
+{
+	return devices_hypercall(v->dom, a[0], a[1]);
 }
 
 static const hypercall_fn hypercalls[PVISOR_HC_COUNT] = {
@@ -267,6 +276,7 @@ static const hypercall_fn hypercalls[PVISOR_HC_COUNT] = {
 	[PVISOR_HC_MEMORY_OP] = hc_memory_op,
 	[PVISOR_HC_CALLBACK_OP] = hc_callback_op,
 	[PVISOR_HC_VCPU_INFO] = hc_vcpu_info,
+	[PVISOR_HC_DEVICE_OP] = hc_device_op,
 };
 
 void hypercall_dispatch(struct vcpu *v, struct kvm_regs *regs)

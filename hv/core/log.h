@@ -11,6 +11,7 @@
 #define PVISOR_EXIT_TIMEOUT 124 /* --timeout expired                     */
 #define PVISOR_EXIT_ERROR   125 /* pvisor could not run the guest        */
 #define PVISOR_EXIT_CRASH   126 /* the guest crashed                     */
+#define PVISOR_EXIT_STOPPED 130 /* stopped with the console escape key   */
 
 /* Prints "pvisor: <message>\n" on stderr. */
 void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -21,7 +21,7 @@ static const char *hypercall_name(unsigned nr)
 {
 	static const char *const names[PVISOR_HC_COUNT + 1] = {
 		"version", "console_io", "sched_op", "set_timer", "event_channel_op",
-		"mmu_update", "memory_op", "callback_op", "vcpu_info", "unknown",
+		"mmu_update", "memory_op", "callback_op", "vcpu_info", "device_op", "unknown",
 	};
 
 	return names[nr];
@@ -35,11 +35,13 @@ void stats_print(const struct stats *s, FILE *out, uint64_t ballooned_pages)
 			fprintf(out, "    %-16s %llu\n", exit_reason_name(r),
 				(unsigned long long)s->exit_reason[r]);
 	fprintf(out, "    interrupted by a kick %llu\n", (unsigned long long)s->exit_intr);
-	fprintf(out, "    io: hypercall %llu, kick %llu, trap %llu, null %llu\n",
+	fprintf(out, "    io: hypercall %llu, kick %llu, trap %llu, null %llu, doorbell %llu\n",
 		(unsigned long long)(s->exit_reason[KVM_EXIT_IO] - s->kick_exits - s->trap_exits -
-				     s->null_exits),
+				     s->null_exits - s->doorbell_exits),
 		(unsigned long long)s->kick_exits, (unsigned long long)s->trap_exits,
-		(unsigned long long)s->null_exits);
+		(unsigned long long)s->null_exits, (unsigned long long)s->doorbell_exits);
+	fprintf(out, "  doorbell kicks through ioeventfd (in-kernel exits) %llu\n",
+		(unsigned long long)s->doorbell_kicks);
 	fprintf(out, "  hypercalls\n");
 	for (unsigned nr = 0; nr <= PVISOR_HC_COUNT; nr++)
 		if (s->hypercalls[nr])

@@ -20,6 +20,8 @@ struct stats {
 	uint64_t timer_fires, blocks;
 	uint64_t tlb_flushes, mmu_updates;
 	uint64_t console_bytes;
+	uint64_t doorbell_kicks;     /* doorbell writes KVM turned into eventfd signals */
+	uint64_t doorbell_exits;     /* doorbell writes that exited to pvisor */
 };
 
 void stats_print(const struct stats *s, FILE *out, uint64_t ballooned_pages);

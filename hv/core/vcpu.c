@@ -286,6 +286,10 @@ static void vcpu_handle_io(struct vcpu *v)
 		d->stats.null_exits++;
 		return;
 	}
+	if (devices_is_doorbell(port) && run->io.size == 1) {
+		devices_doorbell_exit(d, port);
+		return;
+	}
 bad:
 	v->io_incomplete = false;
 	crash_report_from_vcpu(v, "unexpected port I/O");

@@ -6,6 +6,7 @@
 #include <sys/ioctl.h>
 
 #include <pvisor/abi.h>
+#include <pvisor/device.h>
 #include <pvisor/hypercall.h>
 
 #include "core/layout.h"
@@ -51,6 +52,8 @@ static void build_tss(uint8_t *tss)
 		open_port(iomap, PVISOR_PORT_HYPERCALL + p);
 	open_port(iomap, PVISOR_PORT_KICK);
 	open_port(iomap, PVISOR_PORT_NULL);
+	for (unsigned p = 0; p < 4 * PVISOR_MAX_DEVICES; p++)
+		open_port(iomap, PVISOR_PORT_DOORBELL_BASE + p);
 }
 
 /* Does vector v push an error code? */

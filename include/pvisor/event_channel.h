@@ -9,14 +9,17 @@
  *   PVISOR_EVTCHN_BIND_VIRQ(virq)        -> new port raised by that virtual
  *       IRQ. -EINVAL for an unknown virq, -EEXIST if it is already bound.
  *   PVISOR_EVTCHN_ALLOC_UNBOUND(remote)  -> new port that domain `remote`
- *       (PVISOR_DOMID_SELF for this one) may connect to.
+ *       (PVISOR_DOMID_SELF for this one) may connect to. remote
+ *       PVISOR_DOMID_BACKEND (device.h) offers the port to the backends of
+ *       this domain's devices: PVISOR_DEVICE_START binds it.
  *   PVISOR_EVTCHN_BIND_INTERDOMAIN(remote, rport) -> new local port
  *       connected to unbound port rport of domain remote; sending on either
  *       end raises the other. -EINVAL if rport is not unbound for us.
  *   PVISOR_EVTCHN_SEND(port)             -> 0; raises the peer of an
  *       interdomain port. -EINVAL if port is not connected.
  *   PVISOR_EVTCHN_CLOSE(port)            -> 0; frees the port (its peer, if
- *       any, becomes unbound). Pending/mask bits are cleared.
+ *       any, becomes unbound). Pending/mask bits are cleared. -EBUSY for a
+ *       port a running device is bound to (reset the device first).
  *   PVISOR_EVTCHN_UNMASK(port)           -> 0; clears the mask bit and, if
  *       the port is pending, delivers it as if newly raised.
  * Every command returns -EINVAL for a port outside [1, NR_EVENT_PORTS) or

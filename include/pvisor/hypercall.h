@@ -75,12 +75,16 @@
  *   PVISOR_VCPU_INFO_TIME: system time in ns, as the PV clock gives it;
  *     exists so that reading time through an exit can be measured against
  *     the PV clock (guests should use the PV clock).
- *   PVISOR_VCPU_INFO_EXITS: exits of this vCPU so far (benchmarks count
+ *   PVISOR_VCPU_INFO_EXITS: exits of this vCPU so far, including doorbell
+ *     writes that KVM handled in the kernel (benchmarks count
  *     exits per operation with it). */
 #define PVISOR_HC_VCPU_INFO       8
 #define PVISOR_VCPU_INFO_TIME     0
 #define PVISOR_VCPU_INFO_EXITS    1
 
-#define PVISOR_HC_COUNT           9
+/* PVISOR_HC_DEVICE_OP(cmd, device) -> 0. See device.h. */
+#define PVISOR_HC_DEVICE_OP       9
+
+#define PVISOR_HC_COUNT           10
 
 #endif

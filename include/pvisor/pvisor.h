@@ -11,5 +11,6 @@
 #include "mmu.h"
 #include "memory.h"
 #include "callback.h"
+#include "device.h"
 
 #endif

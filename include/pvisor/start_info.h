@@ -26,7 +26,8 @@ struct pvisor_start_info {
 	uint32_t nr_vcpus;
 	uint32_t domid;
 	uint64_t boot_count;        /* 0 at first boot, +1 after each reboot */
-	uint64_t reserved[5];
+	uint64_t device_page;       /* gva of struct pvisor_device_page (device.h) */
+	uint64_t reserved[4];
 	char cmdline[PVISOR_CMDLINE_MAX]; /* NUL-terminated                     */
 };
 

@@ -99,6 +99,11 @@ static inline long hc_callback_op(unsigned long cmd, unsigned long a, unsigned l
 	return pv_hypercall4(PVISOR_HC_CALLBACK_OP, cmd, a, b, c);
 }
 
+static inline long hc_device_op(unsigned long cmd, unsigned long index)
+{
+	return pv_hypercall2(PVISOR_HC_DEVICE_OP, cmd, index);
+}
+
 /* The kick: a bare exit after which the hypervisor delivers pending events
  * (if upcall_mask is clear). Changes no register. */
 static inline void pv_kick(void)

@@ -1,0 +1,84 @@
+# tests/suites/console.sh: the virtio console end to end (sourced by
+# tests/run): bulk output arrives complete and in order, and an interactive
+# guest works in a real terminal (a pseudo-terminal made by script(1)):
+# raw mode while it reads, the escape key, the terminal restored after.
+
+console_bulk_output() {  # BINARY LABEL
+	local pv=$1 name=console/$2-bulk-output lines=30000 rc
+	wanted "$name" || return 0
+	timeout 60 "$pv" run --timeout 30 --cmdline "$lines" \
+		"$B/guest/tests/console/bulk_output.elf" >"$tmp/bulk.out" 2>"$tmp/bulk.err" </dev/null
+	rc=$?
+	# Every line, once, in order, with its checksum (see bulk_output.c).
+	if [[ $rc -ne 0 ]]; then
+		fail "$name" "exit $rc: $(head -c 200 "$tmp/bulk.err")"
+	elif ! awk -v n="$lines" '
+		/^done / { done = 1; next }
+		{
+			want = sprintf("line %08d %08x the quick brown fox jumps over the lazy dog",
+				       i, (i * 2654435761 + 12345) % 4294967296)
+			if ($0 != want) { print "line " i ": " $0; exit 1 }
+			i++
+		}
+		END { if (i != n || !done) { print "got " i " lines"; exit 1 } }' "$tmp/bulk.out" >"$tmp/bulk.why"; then
+		fail "$name" "$(head -c 200 "$tmp/bulk.why")"
+	else
+		pass "$name"
+	fi
+}
+
+# Runs COMMAND in a pseudo-terminal fed by INPUT after a second and LATER
+# a second after that; the transcript (without \r) goes to $tmp/tty.out.
+in_terminal() {  # INPUT LATER COMMAND
+	local input=$1 later=$2 cmd=$3
+	{ sleep 1; printf "$input"; sleep 1; printf "$later"; sleep 2; } |
+		timeout 30 script -qec "$cmd; echo \"exit=\$?\"; stty -a" /dev/null 2>&1 |
+		tr -d '\r' >"$tmp/tty.out"
+}
+
+terminal_restored() {
+	grep -qw -- 'icanon' "$tmp/tty.out" && ! grep -qw -- '-icanon' "$tmp/tty.out" &&
+		grep -q -- ' echo ' "$tmp/tty.out"
+}
+
+console_tty_session() {
+	local name=console/tty-session
+	wanted "$name" || return 0
+	in_terminal 'hello\r' '' "$PVSAN run --timeout 20 $B/guest/tests/console/tty_echo.elf"
+	if ! grep -q '^got: HELLO$' "$tmp/tty.out" || ! grep -q '^exit=0$' "$tmp/tty.out"; then
+		fail "$name" "$(head -c 300 "$tmp/tty.out" | tr '\n' '|')"
+	elif grep -q 'hello' "$tmp/tty.out"; then
+		fail "$name" "the terminal echoed the input: it was not in raw mode"
+	elif ! terminal_restored; then
+		fail "$name" "terminal not restored: $(grep -o -- '-\?icanon\|-\?echo ' "$tmp/tty.out" | tr '\n' ' ')"
+	else
+		pass "$name"
+	fi
+}
+
+console_escape_key() {
+	local name=console/escape-key
+	wanted "$name" || return 0
+	in_terminal 'ab' '\035' "$PVSAN run --timeout 20 $B/guest/tests/console/read_forever.elf"
+	if ! grep -q '^exit=130$' "$tmp/tty.out" || ! grep -q 'escape (Ctrl-\]) pressed' "$tmp/tty.out"; then
+		fail "$name" "$(head -c 300 "$tmp/tty.out" | tr '\n' '|')"
+	elif ! grep -q '^read 2 bytes$' "$tmp/tty.out"; then
+		fail "$name" "the bytes before the escape did not reach the guest"
+	elif ! terminal_restored; then
+		fail "$name" "terminal not restored after the escape"
+	else
+		pass "$name"
+	fi
+}
+
+suite_console() {
+	console_bulk_output "$PV" plain
+	console_bulk_output "$PVSAN" san
+	if ! command -v script >/dev/null; then
+		skip console/tty-session "script(1) (util-linux) is not installed"
+		skip console/escape-key "script(1) (util-linux) is not installed"
+		return
+	fi
+	console_tty_session
+	console_escape_key
+}
