@@ -21,17 +21,23 @@
 #include "../kernel/thread_internal.h"
 #include "vconsole.h"
 
-#define VC_TX_SLOTS	32
-#define VC_CHUNK	4096u
+#define VC_TX_QUEUE	256		/* chains in flight at most */
+#define VC_TX_BYTES	(64u * 1024)	/* the transmit byte ring   */
+#define VC_CHUNK	4096u		/* longest chain            */
 #define VC_RX_SLOTS	8
 #define VC_RX_BUF	512u
 #define VC_SPIN_LIMIT	100000000ull	/* ns a writer in a handler may spin */
 
 static struct pv_device dev;
 static bool ready;
-static uint8_t *tx_buf;			/* VC_TX_SLOTS * VC_CHUNK */
-static uint32_t tx_busy;		/* bit per slot */
-static unsigned tx_in_flight;
+/* Output bytes live in a byte ring: chunk k takes tx_len[k] bytes (its
+ * data plus any padding skipped to keep it contiguous) from tx_head on.
+ * The backend returns chains in the order it took them, so freeing is
+ * FIFO: a completion gives back the oldest chunk's bytes. */
+static uint8_t *tx_buf;
+static uint32_t tx_head, tx_bytes_used;
+static uint32_t tx_len[VC_TX_QUEUE];
+static unsigned tx_oldest, tx_in_flight;
 static struct pv_mutex tx_lock;
 static struct pv_sem tx_space;
 
@@ -62,13 +68,13 @@ int pv_vconsole_init(void)
 {
 	const struct pv_device_queue_config qc[2] = {
 		[PVISOR_VIRTIO_CONSOLE_RX] = { .size = 16, .handler = rx_event },
-		[PVISOR_VIRTIO_CONSOLE_TX] = { .size = 64, .handler = tx_event },
+		[PVISOR_VIRTIO_CONSOLE_TX] = { .size = VC_TX_QUEUE, .handler = tx_event },
 	};
 	int index = pv_device_find(PVISOR_DEVICE_CONSOLE, 0), err;
 
 	if (index < 0)
 		return index;
-	tx_buf = pv_pages_alloc(VC_TX_SLOTS * VC_CHUNK / PV_PAGE_SIZE);
+	tx_buf = pv_pages_alloc(VC_TX_BYTES / PV_PAGE_SIZE);
 	rx_buf = pv_pages_alloc(VC_RX_SLOTS * VC_RX_BUF / PV_PAGE_SIZE);
 	if (!tx_buf || !rx_buf)
 		return -ENOMEM;
@@ -99,7 +105,8 @@ static void reclaim_tx(void)
 	void *token;
 
 	while ((token = pv_virtq_get_used(txq(), NULL))) {
-		tx_busy &= ~(1u << ((uintptr_t)token - 1));
+		tx_bytes_used -= tx_len[tx_oldest];
+		tx_oldest = (tx_oldest + 1) % VC_TX_QUEUE;
 		tx_in_flight--;
 	}
 }
@@ -109,15 +116,26 @@ static bool can_sleep(void)
 	return !sched_in_handler();
 }
 
-/* Waits until the backend returns at least one transmit buffer. false if
- * it cannot (device broken, or spinning too long where we cannot sleep). */
-static bool wait_tx(void)
+/* Bytes a chunk of n bytes at the head takes (padding to the ring's
+ * start included), or 0 if the ring cannot take it now. */
+static uint32_t tx_room(uint32_t n)
+{
+	uint32_t pad = tx_head + n > VC_TX_BYTES ? VC_TX_BYTES - tx_head : 0;
+
+	if (tx_in_flight == VC_TX_QUEUE || tx_bytes_used + pad + n > VC_TX_BYTES)
+		return 0;
+	return pad + n;
+}
+
+/* Waits until the ring can take n more bytes. false if it cannot (device
+ * broken, or spinning too long where we cannot sleep). */
+static bool wait_tx(uint32_t n)
 {
 	uint64_t start = pv_clock_ns();
 
 	for (;;) {
 		reclaim_tx();
-		if (tx_in_flight < VC_TX_SLOTS || txq()->broken)
+		if (tx_room(n) || txq()->broken)
 			return !txq()->broken;
 		if (pv_device_status(dev.index) != PVISOR_DEVICE_S_RUNNING)
 			return false;
@@ -131,29 +149,29 @@ static bool wait_tx(void)
 	}
 }
 
-static int free_tx_slot(void)
-{
-	for (int s = 0; s < VC_TX_SLOTS; s++)
-		if (!(tx_busy & (1u << s)))
-			return s;
-	return -1;
-}
-
 /* Queues one chunk (tx_lock held); false if the ring is unusable. */
 static bool send_chunk(const uint8_t *p, size_t n)
 {
 	struct pv_vq_buf buf;
-	int slot;
+	uint32_t take = tx_room((uint32_t)n);
+	unsigned k = (tx_oldest + tx_in_flight) % VC_TX_QUEUE;
 
-	if (tx_in_flight == VC_TX_SLOTS && !wait_tx())
-		return false;
-	slot = free_tx_slot();
-	memcpy(tx_buf + (size_t)slot * VC_CHUNK, p, n);
-	buf.gpa = (uint64_t)(uintptr_t)(tx_buf + (size_t)slot * VC_CHUNK);
+	if (!take) {
+		if (!wait_tx((uint32_t)n))
+			return false;
+		take = tx_room((uint32_t)n);
+		k = (tx_oldest + tx_in_flight) % VC_TX_QUEUE;
+	}
+	if (take > n)
+		tx_head = 0;    /* skip the ring's tail: the chunk stays contiguous */
+	memcpy(tx_buf + tx_head, p, n);
+	buf.gpa = (uint64_t)(uintptr_t)(tx_buf + tx_head);
 	buf.len = (uint32_t)n;
-	if (pv_virtq_add(txq(), &buf, 1, 0, (void *)(uintptr_t)(slot + 1)) < 0)
+	if (pv_virtq_add(txq(), &buf, 1, 0, (void *)(uintptr_t)(k + 1)) < 0)
 		return false;
-	tx_busy |= 1u << slot;
+	tx_len[k] = take;
+	tx_head = (tx_head + (uint32_t)n) % VC_TX_BYTES;
+	tx_bytes_used += take;
 	tx_in_flight++;
 	return true;
 }

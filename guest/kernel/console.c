@@ -43,6 +43,11 @@ long pv_console_write(const void *buf, size_t len)
 	return n < 0 ? n : (long)len;
 }
 
+void pv_console_flush(void)
+{
+	pv_vconsole_flush();
+}
+
 long __console_write(const char *buf, unsigned long len)
 {
 	return pv_console_write(buf, len);

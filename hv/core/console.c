@@ -1,7 +1,9 @@
 /* console.c: hypercall console backend (see console.h). */
 #include <errno.h>
 #include <string.h>
+#include <limits.h>
 #include <sys/eventfd.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <pvisor/event_channel.h>
@@ -34,6 +36,29 @@ int console_write(struct console *c, const void *buf, size_t len)
 			return -1;
 		p += n;
 		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int console_writev(struct console *c, struct iovec *iov, int cnt)
+{
+	while (cnt > 0) {
+		ssize_t n = writev(c->out_fd, iov, cnt > IOV_MAX ? IOV_MAX : cnt);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		/* Skip what was written; a partial buffer keeps its rest. */
+		while (cnt > 0 && (size_t)n >= iov->iov_len) {
+			n -= (ssize_t)iov->iov_len;
+			iov++;
+			cnt--;
+		}
+		if (cnt > 0) {
+			iov->iov_base = (uint8_t *)iov->iov_base + n;
+			iov->iov_len -= (size_t)n;
+		}
 	}
 	return 0;
 }

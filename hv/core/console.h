@@ -36,6 +36,9 @@ void console_destroy(struct console *c);
 void console_attach(struct console *c, struct evtchn_table *evtchn);
 /* Writes all of buf to the output. Returns 0 or -1. */
 int console_write(struct console *c, const void *buf, size_t len);
+/* Writes all of the iovec (which it may change) to the output: 0 or -1. */
+struct iovec;
+int console_writev(struct console *c, struct iovec *iov, int cnt);
 /* Moves up to len pending input bytes into buf: count, 0 at end of input,
  * or -1 when none is pending yet (starts the reader on first use). */
 long console_read(struct console *c, void *buf, size_t len);

@@ -1,4 +1,6 @@
-/* pv/console.h: the pvisor console.
+/* pv/console.h: the pvisor console: the virtio console's rings when the
+ * device runs (guest/drivers/vconsole.c), the console hypercall before
+ * that or without it.
  *
  * printf() and friends write here too. Each write of up to
  * PVISOR_CONSOLE_IO_MAX bytes reaches the console in one piece, so lines
@@ -11,6 +13,10 @@
 /* Writes all len bytes; returns len, or -errno (e.g. -EFAULT) if the
  * hypervisor refused the buffer (nothing more is written then). */
 long pv_console_write(const void *buf, size_t len);
+
+/* Waits until every byte written so far has left the guest (the virtio
+ * console's backend took it; a no-op on the hypercall path). */
+void pv_console_flush(void);
 
 /* Reads console input, blocking the calling thread until some is
  * available. Returns the byte count (at least 1), 0 at end of input, or
