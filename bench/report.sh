@@ -58,4 +58,43 @@ Do not edit by hand: rerun the benchmarks.
 | idle guest (sleeps 1 s) | $(val idle_cpu_ms) ms host CPU | 1000 ms wall | | | ~0 % |
 
 EOF2
+# "PREFIX_metric side=v side=v ratio=v exits_per_x=v" lines from
+# bench/blk.sh and bench/net.sh, one table row each.
+split_rows() {  # PREFIX
+	awk -v p="$1" '$1 ~ "^" p "_" {
+		row = "| " $1
+		for (i = 2; i <= NF; i++) { split($i, kv, "="); row = row " | " kv[2] }
+		print row " |" }' "$d"/*.txt
+}
+
+cat <<EOF2
+## Split drivers (issue 3)
+
+Console output, 1 MiB per run, through the virtio console's ring
+(written, then flushed until the backend took every byte) against the
+console hypercall (one exit per write):
+
+| write size | ring | hypercall | ring/hypercall | exits per KiB: ring | hypercall |
+|---|---|---|---|---|---|
+| 64 B | $(val console_ring_64) MiB/s | $(val console_hcall_64) MiB/s | $(awk -v a="$(val console_ring_64)" -v b="$(val console_hcall_64)" 'BEGIN{printf "%.1f×", a/b}') | $(e console_ring_64) | $(e console_hcall_64) |
+| 4 KiB | $(val console_ring_4096) MiB/s | $(val console_hcall_4096) MiB/s | $(awk -v a="$(val console_ring_4096)" -v b="$(val console_hcall_4096)" 'BEGIN{printf "%.1f×", a/b}') | $(e console_ring_4096) | $(e console_hcall_4096) |
+
+Block (bench/blk.sh): the guest (bench/guests/blkbench.c) against the
+host doing the same I/O natively with io_uring on the same file, warm
+page cache. Target: 4 KiB random I/O at QD32 ≥ 80 % of host IOPS with
+≤ 0.1 exits per request.
+
+| metric | guest | host | guest/host | exits/request |
+|---|---|---|---|---|
+$(split_rows blk)
+
+Network (bench/net.sh): a guest behind a TAP device against host-to-host
+traffic through a veth pair in the same run. Ratios above 1 are better
+than veth (round trips: veth/guest). Target ≥ 0.5.
+
+| metric | guest | veth | ratio | exits/packet |
+|---|---|---|---|---|
+$(split_rows net)
+
+EOF2
 cat bench/notes.md   # hand-written analysis, kept with the generator

@@ -4,7 +4,7 @@
 # says exactly what to install. Run by `make run` and `make test`.
 set -eu
 
-packages=(gcc make binutils libc6-dev libelf-dev liburing-dev iproute2 util-linux coreutils)
+packages=(gcc make binutils libc6-dev libelf-dev liburing-dev iproute2 util-linux bsdutils coreutils python3)
 missing=()
 for p in "${packages[@]}"; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then

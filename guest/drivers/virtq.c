@@ -83,6 +83,7 @@ int pv_virtq_init(struct pv_virtq *q, uint16_t size, void *mem, uint64_t mem_gpa
 	q->size = size;
 	q->event_idx = (features >> PVISOR_VIRTIO_F_EVENT_IDX) & 1;
 	q->use_indirect = ((features >> PVISOR_VIRTIO_F_INDIRECT_DESC) & 1) && max_indirect >= 2;
+	q->indirect_min = 2;
 	q->cb_enabled = true;
 	q->max_indirect = max_indirect;
 	q->desc_gpa = mem_gpa;
@@ -204,7 +205,7 @@ int pv_virtq_add(struct pv_virtq *q, const struct pv_vq_buf *bufs, unsigned n_ou
 	if (!request_valid(q, bufs, n_out, n_in, token, &writable))
 		return -PV_VIRTQ_EINVAL;
 	n = n_out + n_in;
-	indirect = q->use_indirect && n > 1 && n <= q->max_indirect;
+	indirect = q->use_indirect && n >= q->indirect_min && n > 1 && n <= q->max_indirect;
 	if (q->num_free < (indirect ? 1 : n))
 		return -PV_VIRTQ_ENOSPC;
 	head = indirect ? add_indirect(q, bufs, n_out, n) : add_direct(q, bufs, n_out, n);
@@ -363,4 +364,9 @@ void *pv_virtq_detach_unused(struct pv_virtq *q)
 		}
 	}
 	return NULL;
+}
+
+void pv_virtq_set_indirect_min(struct pv_virtq *q, unsigned n)
+{
+	q->indirect_min = n;
 }

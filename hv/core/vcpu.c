@@ -243,6 +243,9 @@ int vcpu_complete_io(struct vcpu *v)
 	err = errno;
 	v->run->immediate_exit = 0;
 	consume_kicks();
+	/* A kick just consumed may have been the timer's: look again, or a
+	 * deadline that passed meanwhile is never seen. */
+	vcpu_poll_timer(v);
 	if (rc == 0 || err != EINTR) {
 		errno = err;
 		log_errno("cannot complete guest I/O");

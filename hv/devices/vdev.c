@@ -14,10 +14,8 @@
 #include "core/layout.h"
 #include "core/log.h"
 #include "devices/vdev.h"
+#include "virtio/guest_phys.h"
 
-/* Pages the hypervisor owns in guest RAM (start info .. device page): no
- * ring may live there. */
-#define FIXED_PAGES_END_PFN ((PVISOR_DEVICE_PAGE_GVA >> PAGE_SHIFT) + 1)
 
 struct vdev *vdev_create(struct domain *dom, unsigned index, const struct vdev_ops *ops,
 			 void *priv)
@@ -105,7 +103,7 @@ static void set_status(struct vdev *dev, uint32_t status)
 
 static bool range_in_fixed_pages(uint64_t gpa, uint64_t len)
 {
-	return gpa < (FIXED_PAGES_END_PFN << PAGE_SHIFT) && len > 0;
+	return gpa < GUEST_PHYS_FIXED_END && len > 0;
 }
 
 /* Records which pages queue q's three areas cover (for the balloon check). */

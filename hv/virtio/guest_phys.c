@@ -1,4 +1,6 @@
 /* guest_phys.c: bounds and balloon checks for guest-physical ranges. */
+#include <pvisor/device.h>
+
 #include "core/layout.h"
 #include "virtio/guest_phys.h"
 
@@ -19,9 +21,12 @@ void *guest_phys_ptr(const struct guest_view *g, uint64_t gpa, uint64_t len, int
 {
 	const struct guest_memory *gm = g->gm;
 
-	(void)write;
 	/* gpa <= size and len <= size - gpa: the end cannot wrap. */
 	if (gpa > gm->ram_size || len > gm->ram_size - gpa)
+		return NULL;
+	/* A device never writes the pages the hypervisor owns in guest RAM
+	 * (start info .. device page): the hypercall page stays read+exec. */
+	if (write && len > 0 && gpa < GUEST_PHYS_FIXED_END)
 		return NULL;
 	if (len > 0 && range_ballooned(g->mmu, gpa, len))
 		return NULL;

@@ -325,7 +325,10 @@ static void guest_phys_bounds(void)
 
 	cur = &guest;
 	CHECK(guest_phys_ptr(v, 0, 16, 0) == guest.ram);
-	CHECK(guest_phys_ptr(v, 0x1234, 100, 1) == guest.ram + 0x1234);
+	CHECK(guest_phys_ptr(v, 0x1234, 100, 0) == guest.ram + 0x1234);
+	CHECK(guest_phys_ptr(v, 0x1234, 100, 1) == NULL);              /* a fixed page */
+	CHECK(guest_phys_ptr(v, 0x4fff, 1, 1) == NULL);                /* the device page */
+	CHECK(guest_phys_ptr(v, 0x5000, 100, 1) == guest.ram + 0x5000);
 	CHECK(guest_phys_ptr(v, 0, RAM_SIZE, 0) == guest.ram);
 	CHECK(guest_phys_ptr(v, RAM_SIZE - 8, 8, 0) == guest.ram + RAM_SIZE - 8);
 	CHECK(guest_phys_ptr(v, RAM_SIZE - 8, 9, 0) == NULL);         /* straddles the end */
@@ -1090,9 +1093,10 @@ static void hostile_chain_over_4gib(void)
 	static struct fake_guest big;
 	struct seg s[65];
 
-	guest_create(&big, 64ull << 20);
+	guest_create(&big, 128ull << 20);
+	/* The upper 64 MiB: devices may not write the fixed pages at 0. */
 	for (unsigned i = 0; i < 65; i++)
-		s[i] = (struct seg){ 0, 64u << 20, i >= 32 };
+		s[i] = (struct seg){ 64u << 20, 64u << 20, i >= 32 };
 	setup_on(&big, 256, 0);
 	drv_add(s, 64);
 	CHECK_EQ(vq_pop(&vq, &chain), 1);

@@ -1,0 +1,359 @@
+# tests/suites/blk.sh: the block device suite (guest frontend, backend,
+# disk layer), sourced by tests/run, which calls suite_blk. Uses the
+# runner's pass/fail/skip/wanted/expect_error, $PV, $PVSAN, $B and $tmp.
+#
+# The guests live in tests/blk/. Data written by a guest is checked in
+# the guest and again from the host: the guests write a deterministic
+# pattern (tests/blk/blktest.h) that blk_pattern regenerates in Python.
+# Every guest runs under --timeout; those in the foreground also under an
+# outer timeout, those in the background are killed by the suite (and by
+# its EXIT trap). No test is decided by timing.
+# shellcheck shell=bash disable=SC2154
+
+BLK_TIMEOUT=30          # --timeout of one guest run, seconds
+BLK_KILL_ROUNDS=20      # flush durability: kills of a raw disk
+BLK_KILL_OVERLAY_ROUNDS=5
+BLK_HOSTILE_CASES="no_status status_readable outside_ram split_header past_end bad_length
+	wrong_direction unknown_type discard_bad hammer frontend_broken"
+
+blk_dir=
+blk_pids=()
+blk_why=
+blk_last=-1
+
+# ---- helpers ------------------------------------------------------------------
+
+blk_cleanup() {
+	local pid
+	for pid in "${blk_pids[@]}"; do
+		kill -9 "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	done
+	blk_pids=()
+}
+
+# blk_pattern write FILE SEED | check FILE SEED [BYTES]: the pattern of
+# tests/blk/blktest.h: word w of the disk is splitmix64((SEED << 40) ^ w).
+blk_pattern() {
+	python3 - "$@" <<'EOF'
+import struct, sys
+M = (1 << 64) - 1
+def mix(z):
+    z = (z + 0x9E3779B97F4A7C15) & M
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & M
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & M
+    return z ^ (z >> 31)
+def words(seed, n):
+    key = seed << 40
+    return struct.pack('<%dQ' % n, *[mix(key ^ i) for i in range(n)])
+cmd, path, seed = sys.argv[1], sys.argv[2], int(sys.argv[3])
+if cmd == 'write':
+    size = len(open(path, 'rb').read())
+    open(path, 'r+b').write(words(seed, size // 8))
+    sys.exit(0)
+data = open(path, 'rb').read()
+if len(sys.argv) > 4:
+    data = data[:int(sys.argv[4])]
+want = words(seed, len(data) // 8)
+if data != want:
+    bad = next(i for i in range(len(want)) if data[i] != want[i])
+    print('byte %d differs from the pattern of seed %d' % (bad, seed))
+    sys.exit(1)
+EOF
+}
+
+blk_sha() { sha256sum "$1" | cut -d' ' -f1; }
+
+# blk_image NAME SIZE: a fresh sparse image in $blk_dir; prints its path.
+blk_image() {
+	rm -f "$blk_dir/$1"
+	truncate -s "$2" "$blk_dir/$1" && echo "$blk_dir/$1"
+}
+
+# blk_guest PVISOR GUEST CMDLINE PVISOR_ARGS...: boots tests/blk/GUEST and
+# returns 0 if it exited 0, printed its PASS line and no sanitizer report;
+# else 1 with the reason in $blk_why. Output in $blk_dir/out and err.
+blk_guest() {
+	local pv=$1 guest=$2 cmdline=$3 rc
+	shift 3
+	# shellcheck disable=SC2086
+	timeout --kill-after=5 $((BLK_TIMEOUT + 10)) "$pv" run --timeout "$BLK_TIMEOUT" --mem 128M \
+		"$@" --cmdline "$cmdline" "$B/guest/tests/blk/$guest.elf" \
+		>"$blk_dir/out" 2>"$blk_dir/err" </dev/null
+	rc=$?
+	if grep -q 'AddressSanitizer\|runtime error:' "$blk_dir/err"; then
+		blk_why="sanitizer report: $(grep -m1 'AddressSanitizer\|runtime error' "$blk_dir/err")"
+		return 1
+	fi
+	if [[ $rc -ne 0 ]] || ! grep -q "^PASS $guest" "$blk_dir/out"; then
+		blk_why="exit $rc; stdout: $(grep -m2 '^FAIL\|^PASS' "$blk_dir/out" | tr '\n' '|')$(tail -n 2 "$blk_dir/out" | tr '\n' '|') stderr: $(head -n 3 "$blk_dir/err" | tr '\n' '|')"
+		return 1
+	fi
+	return 0
+}
+
+# blk_check NAME COMMAND...: pass if COMMAND (a shell function such as
+# blk_guest, run in this shell) succeeds, else fail with $blk_why.
+blk_check() {
+	local name=$1
+	shift
+	blk_why="failed"
+	if "$@"; then
+		pass "$name"
+	else
+		fail "$name" "$blk_why"
+	fi
+}
+
+# ---- data integrity ----------------------------------------------------------------
+
+# Writes an image through the frontend (QD32, many sizes, unaligned
+# buffers, threads), checks it from the host, reads it back on a second
+# boot on the sanitizer build; once per I/O engine and with O_DIRECT.
+blk_test_integrity() {
+	local opts img name seed=7
+	for opts in "" io=threads direct; do
+		name=blk/integrity${opts:+-${opts/=/-}}
+		wanted "$name" || continue
+		img=$(blk_image integrity.img 8M)
+		seed=$((seed + 1))
+		if ! blk_guest "$PV" blk_integrity "write $seed" --disk "$img${opts:+,$opts}"; then
+			fail "$name" "$blk_why"
+		elif ! blk_why=$(blk_pattern check "$img" "$seed"); then
+			fail "$name" "host check of the image: $blk_why"
+		elif ! blk_guest "$PVSAN" blk_integrity "verify $seed" --disk "$img${opts:+,$opts}"; then
+			fail "$name" "second boot (sanitizer build): $blk_why"
+		else
+			pass "$name"
+		fi
+	done
+}
+
+blk_test_ops() {
+	local img id
+	wanted blk/ops || return 0
+	img=$(blk_image ops.img 2M)
+	id=$("$PV" disk info "$img" | awk '$1 == "id:" { print $2 }')
+	blk_check blk/ops blk_guest "$PVSAN" blk_ops "4096 $id" --disk "$img"
+}
+
+# A read-only disk: the frontend refuses changes, the backend refuses raw
+# writes, and the image stays byte-identical.
+blk_test_readonly() {
+	local img before
+	wanted blk/readonly || return 0
+	img=$(blk_image ro.img 1M)
+	blk_pattern write "$img" 21
+	before=$(blk_sha "$img")
+	if ! blk_guest "$PV" blk_ro 21 --disk "$img,ro"; then
+		fail blk/readonly "$blk_why"
+	elif ! blk_guest "$PVSAN" blk_hostile ro_write --disk "$img,ro"; then
+		fail blk/readonly "raw writes: $blk_why"
+	elif [[ $(blk_sha "$img") != "$before" ]]; then
+		fail blk/readonly "the read-only image changed"
+	else
+		pass blk/readonly
+	fi
+}
+
+blk_test_multi() {
+	local i imgs=() args=() sectors=()
+	wanted blk/multi-disk || return 0
+	for i in 0 1 2; do
+		imgs+=("$(blk_image "multi$i.img" $((i + 1))M)")
+		args+=(--disk "${imgs[i]}")
+		sectors+=($(((i + 1) * 2048)))
+	done
+	if ! blk_guest "$PV" blk_multi "3 ${sectors[*]}" "${args[@]}"; then
+		fail blk/multi-disk "$blk_why"
+		return
+	fi
+	for i in 0 1 2; do
+		if ! blk_why=$(blk_pattern check "${imgs[i]}" $((100 + i))); then
+			fail blk/multi-disk "disk $i from the host: $blk_why"
+			return
+		fi
+	done
+	pass blk/multi-disk
+}
+
+# ---- overlays ------------------------------------------------------------------------
+
+# A guest writes through an overlay; the base stays byte-identical; a
+# second boot sees the data; commit merges it into the base.
+blk_test_overlay() {
+	local base top before out
+	wanted blk/overlay || return 0
+	base=$(blk_image base.img 4M)
+	top=$blk_dir/top.img
+	blk_pattern write "$base" 31
+	before=$(blk_sha "$base")
+	rm -f "$top"
+	if ! out=$("$PV" disk create-overlay "$top" "$base" 2>&1); then
+		fail blk/overlay "create-overlay: $out"
+	elif ! blk_guest "$PV" blk_integrity "write 32" --disk "$base,overlay=$top"; then
+		fail blk/overlay "writing through the overlay: $blk_why"
+	elif [[ $(blk_sha "$base") != "$before" ]]; then
+		fail blk/overlay "the base changed while a guest wrote through an overlay"
+	elif ! blk_guest "$PVSAN" blk_integrity "verify 32" --disk "$base,overlay=$top"; then
+		fail blk/overlay "second boot over the overlay: $blk_why"
+	elif ! out=$("$PV" disk commit "$top" 2>&1); then
+		fail blk/overlay "commit: $out"
+	elif ! blk_why=$(blk_pattern check "$base" 32); then
+		fail blk/overlay "the base after commit: $blk_why"
+	elif ! blk_guest "$PV" blk_integrity "verify 32" --disk "$base,overlay=$top"; then
+		fail blk/overlay "boot over the emptied overlay after commit: $blk_why"
+	else
+		pass blk/overlay
+	fi
+}
+
+# ---- flush durability under kill -9 ------------------------------------------------------
+
+# blk_kill_once IMG_SPEC SEED DELAY: runs blk_flushkill and kills pvisor
+# with SIGKILL after DELAY seconds (that kill is the outer timeout); sets
+# blk_last to the last record it reported flushed (-1 for none).
+blk_kill_once() {
+	local spec=$1 seed=$2 delay=$3 pid
+	"$PV" run --timeout "$BLK_TIMEOUT" --disk "$spec" --cmdline "run $seed" \
+		"$B/guest/tests/blk/blk_flushkill.elf" >"$blk_dir/kill.out" 2>"$blk_dir/kill.err" \
+		</dev/null &
+	pid=$!
+	blk_pids+=("$pid")
+	sleep "$delay"
+	kill -9 "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	blk_pids=()
+	blk_last=$(awk '$1 == "flushed" { n = $2 } END { print (n == "" ? -1 : n) }' \
+		"$blk_dir/kill.out")
+}
+
+# Delays from 20 to 400 ms, spread over the rounds.
+blk_kill_delay() { awk -v i="$1" 'BEGIN { printf "%.3f", 0.02 + ((i * 7) % 20) * 0.02 }'; }
+
+blk_test_flush_kill() {
+	local img i last seed meaningful=0
+	wanted blk/flush-kill || return 0
+	img=$(blk_image kill.img 16M)
+	for ((i = 0; i < BLK_KILL_ROUNDS; i++)); do
+		seed=$((1000 + i))
+		blk_kill_once "$img" "$seed" "$(blk_kill_delay "$i")"
+		last=$blk_last
+		[[ $last -ge 0 ]] || continue
+		meaningful=$((meaningful + 1))
+		if ! blk_why=$(blk_pattern check "$img" "$seed" $(((last + 1) * 512))); then
+			fail blk/flush-kill "round $i: flushed up to record $last, but $blk_why"
+			return
+		fi
+	done
+	if ((meaningful < BLK_KILL_ROUNDS / 2)); then
+		fail blk/flush-kill "only $meaningful of $BLK_KILL_ROUNDS runs flushed before the kill"
+	else
+		pass blk/flush-kill
+	fi
+}
+
+# The same through an overlay: after the kill, a new boot over the
+# overlay must read every record it reported flushed.
+blk_test_flush_kill_overlay() {
+	local base top i last seed meaningful=0 out
+	wanted blk/flush-kill-overlay || return 0
+	base=$(blk_image kbase.img 16M)
+	top=$blk_dir/ktop.img
+	rm -f "$top"
+	if ! out=$("$PV" disk create-overlay "$top" "$base" 2>&1); then
+		fail blk/flush-kill-overlay "create-overlay: $out"
+		return
+	fi
+	for ((i = 0; i < BLK_KILL_OVERLAY_ROUNDS; i++)); do
+		seed=$((2000 + i))
+		blk_kill_once "$base,overlay=$top" "$seed" "$(blk_kill_delay $((i * 3 + 1)))"
+		last=$blk_last
+		[[ $last -ge 0 ]] || continue
+		meaningful=$((meaningful + 1))
+		if ! blk_guest "$PV" blk_flushkill "check $seed $last" --disk "$base,overlay=$top"; then
+			fail blk/flush-kill-overlay "round $i: flushed up to record $last: $blk_why"
+			return
+		fi
+	done
+	if [[ -n $(tr -d '\0' <"$base" | head -c 1) ]]; then
+		fail blk/flush-kill-overlay "the base changed"
+	elif ((meaningful < (BLK_KILL_OVERLAY_ROUNDS + 1) / 2)); then
+		fail blk/flush-kill-overlay "only $meaningful runs flushed before the kill"
+	else
+		pass blk/flush-kill-overlay
+	fi
+}
+
+# ---- bad input ------------------------------------------------------------------------
+
+blk_test_bad_input() {
+	local hello=$B/guest/guest/apps/hello.elf img base top pid
+	img=$(blk_image good.img 1M)
+	mkdir -p "$blk_dir/adir"
+	head -c 1000 /dev/zero >"$blk_dir/odd.img"
+	: >"$blk_dir/empty.img"
+	expect_error blk-disk-missing 125 "does not exist" -- "$PVSAN" run --disk "$blk_dir/nope.img" "$hello"
+	expect_error blk-disk-directory 125 "is a directory" -- "$PVSAN" run --disk "$blk_dir/adir" "$hello"
+	expect_error blk-disk-odd-size 125 "not a multiple of 512" -- "$PVSAN" run --disk "$blk_dir/odd.img" "$hello"
+	expect_error blk-disk-empty 125 "is empty" -- "$PVSAN" run --disk "$blk_dir/empty.img" "$hello"
+	expect_error blk-disk-bad-option 125 "unknown option" -- "$PVSAN" run --disk "$img,frobnicate" "$hello"
+	expect_error blk-disk-empty-spec 125 "--disk" -- "$PVSAN" run --disk "" "$hello"
+	base=$(blk_image obase.img 1M)
+	top=$blk_dir/otop.img
+	rm -f "$top"
+	"$PV" disk create-overlay "$top" "$base" >/dev/null 2>&1
+	expect_error blk-disk-overlay-uring 125 "io=uring" -- "$PVSAN" run --disk "$base,overlay=$top,io=uring" "$hello"
+	wanted badinput/blk-disk-locked || return 0
+	# pvisor itself in the background (its --timeout bounds it), so that
+	# blk_cleanup's kill reaches it and not a wrapper.
+	"$PV" run --timeout "$BLK_TIMEOUT" --disk "$img" "$B/guest/tests/blk/blk_hold.elf" \
+		>"$blk_dir/hold.out" 2>&1 </dev/null &
+	pid=$!
+	blk_pids+=("$pid")
+	for _ in $(seq 100); do
+		grep -q holding "$blk_dir/hold.out" && break
+		sleep 0.05
+	done
+	if grep -q holding "$blk_dir/hold.out"; then
+		expect_error blk-disk-locked 125 "in use by another process" -- "$PVSAN" run --disk "$img" "$hello"
+	else
+		fail badinput/blk-disk-locked "the first pvisor did not start: $(head -c 200 "$blk_dir/hold.out")"
+	fi
+	blk_cleanup
+}
+
+# ---- hostile guests (sanitizer build) ------------------------------------------------------
+
+blk_test_hostile() {
+	local c img
+	for c in $BLK_HOSTILE_CASES; do
+		wanted "blk/hostile/$c" || continue
+		img=$(blk_image hostile.img 4M)
+		blk_check "blk/hostile/$c" blk_guest "$PVSAN" blk_hostile "$c" --disk "$img"
+	done
+}
+
+suite_blk() {
+	local saved_trap
+	if ! command -v python3 >/dev/null; then
+		skip blk "python3 is needed to check disk images from the host"
+		return
+	fi
+	blk_dir=$tmp/blk
+	mkdir -p "$blk_dir"
+	saved_trap=$(trap -p EXIT)
+	trap 'blk_cleanup; rm -rf "$tmp"' EXIT
+	blk_test_integrity
+	blk_test_ops
+	blk_test_readonly
+	blk_test_multi
+	blk_test_overlay
+	blk_test_flush_kill
+	blk_test_flush_kill_overlay
+	blk_test_bad_input
+	blk_test_hostile
+	blk_cleanup
+	rm -rf "$blk_dir"
+	eval "${saved_trap:-trap - EXIT}"
+}
