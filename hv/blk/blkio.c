@@ -207,17 +207,15 @@ static void clear_signal(struct blkio *io)
 	(void)n;   /* EAGAIN: nothing was signalled */
 }
 
-int blkio_reap(struct blkio *io, struct blkio_req **done, int max)
+/* Takes up to max completions off the engine; *more says whether others
+ * are waiting. */
+static int harvest(struct blkio *io, struct blkio_req **done, int max, bool *more)
 {
-	bool more = false;
 	int n;
 
-	if (max <= 0)
-		return 0;
 	if (max > (int)io->depth)
 		max = (int)io->depth;
-	clear_signal(io);
-	n = io->engine->harvest(io, io->harvested, max, &more);
+	n = io->engine->harvest(io, io->harvested, max, more);
 	for (int i = 0; i < n; i++) {
 		struct blkio_slot *s = io->harvested[i];
 
@@ -227,9 +225,38 @@ int blkio_reap(struct blkio *io, struct blkio_req **done, int max)
 		io->free_slots = s;
 	}
 	io->outstanding -= (unsigned)n;
+	return n;
+}
+
+int blkio_reap(struct blkio *io, struct blkio_req **done, int max)
+{
+	bool more = false;
+	int n;
+
+	if (max <= 0)
+		return 0;
+	clear_signal(io);
+	n = harvest(io, done, max, &more);
 	if (more)
 		blkio_signal(io);
 	return n;
+}
+
+int blkio_collect(struct blkio *io, struct blkio_req **done, int max)
+{
+	bool more = false;
+
+	return max <= 0 ? 0 : harvest(io, done, max, &more);
+}
+
+void blkio_arm(struct blkio *io)
+{
+	bool more = false;
+
+	clear_signal(io);
+	io->engine->harvest(io, io->harvested, 0, &more);
+	if (more)
+		blkio_signal(io);
 }
 
 void blkio_drain(struct blkio *io)

@@ -73,6 +73,13 @@ int blkio_completion_fd(const struct blkio *io);
  * leaves the completion fd readable if more are waiting. */
 int blkio_reap(struct blkio *io, struct blkio_req **done, int max);
 
+/* Like blkio_reap, without touching the eventfd (no system call): for a
+ * caller that polls. Before it sleeps on the completion fd it must call
+ * blkio_arm(), which resets the fd and makes it readable again at once if
+ * completions are already waiting, so none is slept through. */
+int blkio_collect(struct blkio *io, struct blkio_req **done, int max);
+void blkio_arm(struct blkio *io);
+
 /* Kicks, then blocks until every submitted request has completed (they
  * are still returned by blkio_reap). */
 void blkio_drain(struct blkio *io);

@@ -138,7 +138,8 @@ void *vdev_backend_thread(void *arg)
 		t = now_ns();
 		if (!idle_since)
 			idle_since = t;
-		if (!dev->broken && t - idle_since < dev->poll_ns) {
+		if (!dev->broken && t - idle_since < dev->poll_ns &&
+		    (!dev->ops->should_poll || dev->ops->should_poll(dev))) {
 			__builtin_ia32_pause();
 			continue;
 		}

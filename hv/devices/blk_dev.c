@@ -332,7 +332,7 @@ static int reap_completions(struct vdev *dev, struct blk_dev *b)
 	struct blkio_req *done[64];
 	int n, total = 0;
 
-	while ((n = blkio_reap(b->io, done, 64)) > 0) {
+	while ((n = blkio_collect(b->io, done, 64)) > 0) {
 		for (int i = 0; i < n; i++) {
 			struct blk_req *r = (struct blk_req *)done[i];
 			bool ok = done[i]->result >= 0;   /* never a short count */
@@ -356,6 +356,36 @@ static int blk_process(struct vdev *dev)
 	if (taken < 0)
 		return -1;
 	return reaped + taken;
+}
+
+/* Before the backend sleeps: arm the completion eventfd that
+ * reap_completions, polling, leaves alone (measured: reading it on every
+ * pass took ~9 % of the backend thread). */
+static bool blk_want_fd(struct vdev *dev, unsigned w)
+{
+	struct blk_dev *b = dev->priv;
+
+	blkio_arm(b->io);
+	return true;
+}
+
+/* With host I/O in flight the backend sleeps on its completions rather
+ * than spinning (measured on 2 CPUs: QD32 random writes went from 0.3 to
+ * 1.0 of the host's IOPS, because io_uring's workers got the CPU), and
+ * leaves guest kicks off: the next completion wakes it anyway, and it
+ * takes the new requests then. */
+static bool blk_should_poll(struct vdev *dev)
+{
+	struct blk_dev *b = dev->priv;
+
+	return b->in_flight == 0;
+}
+
+static bool blk_want_kick(struct vdev *dev, unsigned q)
+{
+	struct blk_dev *b = dev->priv;
+
+	return b->in_flight == 0;
 }
 
 static void blk_quiesce(struct vdev *dev)
@@ -391,6 +421,9 @@ static const struct vdev_ops blk_ops = {
 	.name = "block",
 	.describe = blk_describe,
 	.process = blk_process,
+	.want_fd = blk_want_fd,
+	.should_poll = blk_should_poll,
+	.want_kick = blk_want_kick,
 	.quiesce = blk_quiesce,
 	.reset = blk_reset,
 	.destroy = blk_destroy,

@@ -54,6 +54,10 @@ struct vdev_ops {
 	 * is readable? (A NIC with no receive buffers ignores its TAP until
 	 * the guest adds some, which kicks.) NULL: always. */
 	bool (*want_fd)(struct vdev *dev, unsigned w);
+	/* Backend thread, idle: is busy-polling worth it now? (A disk with
+	 * host I/O in flight is woken by its completions; spinning would take
+	 * the CPU its host I/O needs.) NULL: always. */
+	bool (*should_poll)(struct vdev *dev);
 	/* Backend thread, when it is told to stop: wait for the host I/O in
 	 * flight and complete it, so that no buffer is touched afterwards. */
 	void (*quiesce)(struct vdev *dev);
