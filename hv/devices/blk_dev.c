@@ -405,6 +405,14 @@ static void blk_reset(struct vdev *dev)
 	b->in_flight = 0;
 }
 
+static void blk_print_stats(struct vdev *dev, FILE *out)
+{
+	struct blk_dev *b = dev->priv;
+
+	fprintf(out, "    %s: I/O through %s (%s), %llu requests failed\n", b->cfg.path,
+		blkio_engine_name(b->io), blkio_engine_reason(b->io), (unsigned long long)b->errors);
+}
+
 static void blk_destroy(struct vdev *dev)
 {
 	struct blk_dev *b = dev->priv;
@@ -426,6 +434,7 @@ static const struct vdev_ops blk_ops = {
 	.want_kick = blk_want_kick,
 	.quiesce = blk_quiesce,
 	.reset = blk_reset,
+	.print_stats = blk_print_stats,
 	.destroy = blk_destroy,
 };
 
@@ -460,6 +469,9 @@ static struct blk_dev *blk_open(const struct disk_config *cfg)
 	log_debug("disk %s: %llu sectors%s, I/O through %s (%s)", cfg->path,
 		  (unsigned long long)b->sectors, b->readonly ? ", read-only" : "",
 		  blkio_engine_name(b->io), blkio_engine_reason(b->io));
+	/* Falling back is worth a line even without --verbose. */
+	if (!strncmp(blkio_engine_reason(b->io), "io_uring unavailable", 20))
+		log_error("disk %s: %s; using the thread pool", cfg->path, blkio_engine_reason(b->io));
 	return b;
 }
 
