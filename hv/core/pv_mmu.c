@@ -97,8 +97,9 @@ int pv_mmu_decrease(struct pv_mmu *mmu, uint64_t pfn)
 		return -PVISOR_EPERM;
 	if (mmu->mapcount[pfn])
 		return -PVISOR_EBUSY;
-	mmu->ballooned[pfn] = 1;
-	mmu->ballooned_pages++;
+	/* Atomic: device backends read these from their own threads. */
+	__atomic_store_n(&mmu->ballooned[pfn], 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&mmu->ballooned_pages, 1, __ATOMIC_RELAXED);
 	return 0;
 }
 
@@ -106,7 +107,7 @@ int pv_mmu_increase(struct pv_mmu *mmu, uint64_t pfn)
 {
 	if (pfn >= mmu->nr_pages || !mmu->ballooned[pfn])
 		return -PVISOR_EINVAL;
-	mmu->ballooned[pfn] = 0;
-	mmu->ballooned_pages--;
+	__atomic_store_n(&mmu->ballooned[pfn], 0, __ATOMIC_RELAXED);
+	__atomic_sub_fetch(&mmu->ballooned_pages, 1, __ATOMIC_RELAXED);
 	return 0;
 }

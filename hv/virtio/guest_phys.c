@@ -9,10 +9,11 @@ static int range_ballooned(const struct pv_mmu *mmu, uint64_t gpa, uint64_t len)
 {
 	uint64_t last = (gpa + len - 1) >> PAGE_SHIFT;
 
-	if (mmu->ballooned_pages == 0)
+	/* Backend threads call this while the vCPU thread may balloon. */
+	if (__atomic_load_n(&mmu->ballooned_pages, __ATOMIC_RELAXED) == 0)
 		return 0;
 	for (uint64_t pfn = gpa >> PAGE_SHIFT; pfn <= last; pfn++)
-		if (pfn >= mmu->nr_pages || mmu->ballooned[pfn])
+		if (pfn >= mmu->nr_pages || __atomic_load_n(&mmu->ballooned[pfn], __ATOMIC_RELAXED))
 			return 1;
 	return 0;
 }
