@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "blk/image.h"
+#include "core/errmsg.h"
 
 static int image_fail(struct blk_image *img, char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
@@ -19,7 +20,7 @@ static int image_fail(struct blk_image *img, char *err, size_t errlen, const cha
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
+	verrmsg(err, errlen, fmt, ap);
 	va_end(ap);
 	blk_image_close(img);
 	return -1;

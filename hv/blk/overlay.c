@@ -10,7 +10,6 @@
  * so writes to clusters already allocated need no lock. */
 #include <errno.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +17,7 @@
 
 #include "blk/iov.h"
 #include "blk/overlay.h"
+#include "core/errmsg.h"
 #include "blk/overlay_format.h"
 #include "blk/raw_io.h"
 
@@ -329,28 +329,15 @@ static void overlay_free(struct overlay *ov)
 	free(ov);
 }
 
-static int open_fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int open_fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 /* The header is read; is the base the one it was made over? */
 static int check_header(struct overlay *ov, const char *base_path, const char *top_path,
 			char *err, size_t errlen)
 {
 	if (ov->hdr.flags & OVL_FLAG_COMMITTING)
-		return open_fail(err, errlen, "overlay '%s' has an interrupted commit: run 'pvisor "
+		return errmsg(err, errlen, "overlay '%s' has an interrupted commit: run 'pvisor "
 				 "disk commit %s' to finish it", top_path, top_path);
 	if (!ovl_base_matches(&ov->hdr, &ov->base) || ov->hdr.virtual_size != ov->base.size)
-		return open_fail(err, errlen, "base '%s' is not the image overlay '%s' was made "
+		return errmsg(err, errlen, "base '%s' is not the image overlay '%s' was made "
 				 "over, or it changed since (size or mtime differ)", base_path,
 				 top_path);
 	return 0;
@@ -361,14 +348,14 @@ static int load_state(struct overlay *ov, const char *top_path, char *err, size_
 	int rc = ovl_bitmap_read(ov->top.fd, &ov->hdr, &ov->bitmap);
 
 	if (rc < 0)
-		return open_fail(err, errlen, "cannot read the bitmap of '%s': %s", top_path,
+		return errmsg(err, errlen, "cannot read the bitmap of '%s': %s", top_path,
 				 strerror(-rc));
 	ov->cluster_size = ovl_cluster_size(&ov->hdr);
 	ov->dirty_blocks = ov->hdr.bitmap_bytes / OVL_BITMAP_BLOCK;
 	ov->dirty = calloc(ov->dirty_blocks, 1);
 	ov->cow_buf = blk_raw_alloc(ov->cluster_size);
 	if (!ov->dirty || !ov->cow_buf)
-		return open_fail(err, errlen, "out of memory opening overlay '%s'", top_path);
+		return errmsg(err, errlen, "out of memory opening overlay '%s'", top_path);
 	return 0;
 }
 

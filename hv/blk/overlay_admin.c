@@ -5,7 +5,6 @@
 #include <libgen.h>
 #include <limits.h>
 #include <linux/falloc.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,21 +13,9 @@
 
 #include "blk/overlay_admin.h"
 #include "blk/raw_io.h"
+#include "core/errmsg.h"
 
 #define COMMIT_CHUNK (1u << 20)   /* bytes copied per read/write in a commit */
-
-static int admin_fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int admin_fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 /* ---- create-overlay ----------------------------------------------------- */
 
@@ -54,12 +41,12 @@ static int header_for_base(struct ovl_header *h, const struct blk_image *base,
 	char abs[PATH_MAX];
 
 	if (ovl_has_magic(base->fd))
-		return admin_fail(err, errlen, "'%s' is itself a pvisor overlay; the base must be a "
+		return errmsg(err, errlen, "'%s' is itself a pvisor overlay; the base must be a "
 				  "raw image", base_path);
 	if (!realpath(base_path, abs))
-		return admin_fail(err, errlen, "cannot resolve '%s': %s", base_path, strerror(errno));
+		return errmsg(err, errlen, "cannot resolve '%s': %s", base_path, strerror(errno));
 	if (strlen(abs) >= OVL_BASE_PATH_MAX)
-		return admin_fail(err, errlen, "the path of '%s' is too long for an overlay header",
+		return errmsg(err, errlen, "the path of '%s' is too long for an overlay header",
 				  base_path);
 	ovl_header_init(h, base->size, OVL_DEFAULT_CLUSTER_BITS, abs);
 	ovl_set_base_fingerprint(h, base);
@@ -95,15 +82,15 @@ int overlay_create(const char *top_path, const char *base_path, char *err, size_
 		return -1;
 	fd = open(top_path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	if (fd < 0 && errno == EEXIST)
-		return admin_fail(err, errlen, "'%s' already exists; refusing to overwrite it",
+		return errmsg(err, errlen, "'%s' already exists; refusing to overwrite it",
 				  top_path);
 	if (fd < 0)
-		return admin_fail(err, errlen, "cannot create '%s': %s", top_path, strerror(errno));
+		return errmsg(err, errlen, "cannot create '%s': %s", top_path, strerror(errno));
 	rc = write_new_overlay(fd, &h, top_path);
 	close(fd);
 	if (rc < 0) {
 		unlink(top_path);
-		return admin_fail(err, errlen, "cannot write overlay '%s': %s", top_path,
+		return errmsg(err, errlen, "cannot write overlay '%s': %s", top_path,
 				  strerror(-rc));
 	}
 	return 0;
@@ -224,15 +211,15 @@ static int open_commit(struct commit *cm, const char *top_path, const char *base
 		return -1;
 	if (cm->base.size != cm->hdr.virtual_size ||
 	    (!report->resumed && !ovl_base_matches(&cm->hdr, &cm->base)))
-		return admin_fail(err, errlen, "base '%s' is not the image overlay '%s' was made "
+		return errmsg(err, errlen, "base '%s' is not the image overlay '%s' was made "
 				  "over, or it changed since (size or mtime differ)", base_path,
 				  top_path);
 	if (base_override && record_base_path(&cm->hdr, base_override) < 0)
-		return admin_fail(err, errlen, "cannot resolve '%s' for the overlay header",
+		return errmsg(err, errlen, "cannot resolve '%s' for the overlay header",
 				  base_override);
 	if (ovl_bitmap_read(cm->top.fd, &cm->hdr, &cm->bitmap) < 0 ||
 	    !(cm->buf = blk_raw_alloc(COMMIT_CHUNK)))
-		return admin_fail(err, errlen, "cannot read the bitmap of '%s'", top_path);
+		return errmsg(err, errlen, "cannot read the bitmap of '%s'", top_path);
 	return 0;
 }
 
@@ -260,7 +247,7 @@ int overlay_commit(const char *top_path, const char *base_override,
 	if (rc == 0) {
 		rc = run_commit(&cm, report);
 		if (rc < 0)
-			rc = admin_fail(err, errlen, "commit of '%s' into '%s' failed: %s (run it again "
+			rc = errmsg(err, errlen, "commit of '%s' into '%s' failed: %s (run it again "
 					"to finish)", top_path, report->base_path, strerror(-rc));
 	}
 	free(cm.bitmap);
@@ -309,7 +296,7 @@ int overlay_inspect(const char *top_path, struct overlay_info *info, char *err, 
 		return -1;
 	rc = ovl_header_read(top.fd, top.size, top_path, &info->hdr, err, errlen);
 	if (rc == 0 && ovl_bitmap_read(top.fd, &info->hdr, &bitmap) < 0)
-		rc = admin_fail(err, errlen, "cannot read the bitmap of '%s'", top_path);
+		rc = errmsg(err, errlen, "cannot read the bitmap of '%s'", top_path);
 	if (rc == 0) {
 		info->allocated = count_allocated(&info->hdr, bitmap);
 		inspect_base(info);

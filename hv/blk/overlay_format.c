@@ -1,13 +1,13 @@
 /* overlay_format.c: encoding, decoding and checking overlay headers and
  * bitmaps (overlay_format.h). Fields are little-endian. */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "blk/overlay_format.h"
+#include "core/errmsg.h"
 #include "blk/raw_io.h"
 
 /* The bitmap is kept in memory as uint64_t words and stored as bytes, bit
@@ -142,34 +142,21 @@ bool ovl_has_magic(int fd)
 	       !memcmp(magic, OVL_MAGIC, sizeof(magic));
 }
 
-static int header_fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int header_fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 static int parse_header(const uint8_t *b, uint64_t file_size, const char *path,
 			struct ovl_header *h, char *err, size_t errlen)
 {
 	const char *bad;
 
 	if (memcmp(b + H_MAGIC, OVL_MAGIC, 8) != 0)
-		return header_fail(err, errlen, "'%s' is not a pvisor overlay (no %s magic)", path,
+		return errmsg(err, errlen, "'%s' is not a pvisor overlay (no %s magic)", path,
 				   OVL_MAGIC);
 	decode(b, h);
 	if (h->version != OVL_VERSION)
-		return header_fail(err, errlen, "'%s' is a version %u overlay; this pvisor reads "
+		return errmsg(err, errlen, "'%s' is a version %u overlay; this pvisor reads "
 				   "version %u", path, h->version, OVL_VERSION);
 	bad = check_fields(b, h, file_size);
 	if (bad)
-		return header_fail(err, errlen, "overlay '%s' is corrupt: %s", path, bad);
+		return errmsg(err, errlen, "overlay '%s' is corrupt: %s", path, bad);
 	memcpy(h->base_path, b + OVL_PATH_OFFSET, get_le(b + H_BASE_PATH_LEN, 4) + 1);
 	return 0;
 }
@@ -181,15 +168,15 @@ int ovl_header_read(int fd, uint64_t file_size, const char *path, struct ovl_hea
 	int rc;
 
 	if (file_size < OVL_HEADER_BYTES)
-		return header_fail(err, errlen, "'%s' is not a pvisor overlay (too small)", path);
+		return errmsg(err, errlen, "'%s' is not a pvisor overlay (too small)", path);
 	b = blk_raw_alloc(OVL_HEADER_BYTES);
 	if (!b)
-		return header_fail(err, errlen, "out of memory reading '%s'", path);
+		return errmsg(err, errlen, "out of memory reading '%s'", path);
 	rc = blk_raw_pread(fd, b, OVL_HEADER_BYTES, 0);
 	if (rc == 0)
 		rc = parse_header(b, file_size, path, h, err, errlen);
 	else
-		rc = header_fail(err, errlen, "cannot read the header of '%s': %s", path,
+		rc = errmsg(err, errlen, "cannot read the header of '%s': %s", path,
 				 strerror(-rc));
 	free(b);
 	return rc;

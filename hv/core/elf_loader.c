@@ -10,12 +10,12 @@
 #include <elf.h>
 #include <gelf.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "elf_loader.h"
+#include "core/elf_loader.h"
+#include "core/errmsg.h"
 
 #define X64 "0x%" PRIx64
 #define PAGE_SHIFT 12
@@ -33,22 +33,6 @@ struct parser {
 	size_t errlen;
 };
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-/* Writes the message and returns -1, so callers can `return fail(...)`. */
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
-
 /* Is [start, start + len) inside [0, limit)? Never overflows. */
 static bool range_fits(uint64_t start, uint64_t len, uint64_t limit)
 {
@@ -59,17 +43,17 @@ static bool range_fits(uint64_t start, uint64_t len, uint64_t limit)
 static int check_ident(const unsigned char *f, size_t size, char *err, size_t errlen)
 {
 	if (!f || size < SELFMAG || memcmp(f, ELFMAG, SELFMAG) != 0)
-		return fail(err, errlen, "not an ELF file");
+		return errmsg(err, errlen, "not an ELF file");
 	if (size < EI_NIDENT)
-		return fail(err, errlen, "truncated: ELF header beyond end of file");
+		return errmsg(err, errlen, "truncated: ELF header beyond end of file");
 	if (f[EI_CLASS] != ELFCLASS64)
-		return fail(err, errlen, "not a 64-bit ELF (class %u)", f[EI_CLASS]);
+		return errmsg(err, errlen, "not a 64-bit ELF (class %u)", f[EI_CLASS]);
 	if (f[EI_DATA] != ELFDATA2LSB)
-		return fail(err, errlen, "not little-endian (data encoding %u)", f[EI_DATA]);
+		return errmsg(err, errlen, "not little-endian (data encoding %u)", f[EI_DATA]);
 	if (f[EI_VERSION] != EV_CURRENT)
-		return fail(err, errlen, "unsupported ELF version %u", f[EI_VERSION]);
+		return errmsg(err, errlen, "unsupported ELF version %u", f[EI_VERSION]);
 	if (size < sizeof(Elf64_Ehdr))
-		return fail(err, errlen, "truncated: ELF header beyond end of file");
+		return errmsg(err, errlen, "truncated: ELF header beyond end of file");
 	return 0;
 }
 
@@ -78,20 +62,20 @@ static int check_ehdr(struct parser *p, const GElf_Ehdr *eh)
 	uint64_t table_size;
 
 	if (eh->e_machine != EM_X86_64)
-		return fail(p->err, p->errlen, "not an x86-64 executable (machine %u)",
+		return errmsg(p->err, p->errlen, "not an x86-64 executable (machine %u)",
 			    eh->e_machine);
 	if (eh->e_type != ET_EXEC)
-		return fail(p->err, p->errlen, "not an executable (type %u)", eh->e_type);
+		return errmsg(p->err, p->errlen, "not an executable (type %u)", eh->e_type);
 	if (eh->e_phnum == 0)
-		return fail(p->err, p->errlen, "no loadable segments");
+		return errmsg(p->err, p->errlen, "no loadable segments");
 	if (eh->e_phnum == PN_XNUM)
-		return fail(p->err, p->errlen, "too many program headers");
+		return errmsg(p->err, p->errlen, "too many program headers");
 	if (eh->e_phentsize != sizeof(Elf64_Phdr))
-		return fail(p->err, p->errlen, "bad program header entry size %u (expected %zu)",
+		return errmsg(p->err, p->errlen, "bad program header entry size %u (expected %zu)",
 			    eh->e_phentsize, sizeof(Elf64_Phdr));
 	table_size = (uint64_t)eh->e_phnum * eh->e_phentsize;
 	if (!range_fits(eh->e_phoff, table_size, p->size))
-		return fail(p->err, p->errlen,
+		return errmsg(p->err, p->errlen,
 			    "truncated: program header table beyond end of file");
 	return 0;
 }
@@ -102,11 +86,11 @@ static int check_file_data(struct parser *p, unsigned i, const GElf_Phdr *ph)
 	if (ph->p_filesz == 0 || range_fits(ph->p_offset, ph->p_filesz, p->size))
 		return 0;
 	if (ph->p_offset + ph->p_filesz < ph->p_offset)
-		return fail(p->err, p->errlen,
+		return errmsg(p->err, p->errlen,
 			    "segment %u file data at offset " X64 " size " X64
 			    " beyond end of file (size 0x%zx)",
 			    i, ph->p_offset, ph->p_filesz, p->size);
-	return fail(p->err, p->errlen,
+	return errmsg(p->err, p->errlen,
 		    "segment %u file data [" X64 ", " X64 ") beyond end of file (size 0x%zx)",
 		    i, ph->p_offset, ph->p_offset + ph->p_filesz, p->size);
 }
@@ -118,11 +102,11 @@ static int check_guest_range(struct parser *p, unsigned i, const GElf_Phdr *ph)
 	if (ph->p_paddr >= lo && range_fits(ph->p_paddr, ph->p_memsz, hi))
 		return 0;
 	if (ph->p_paddr + ph->p_memsz < ph->p_paddr)
-		return fail(p->err, p->errlen,
+		return errmsg(p->err, p->errlen,
 			    "segment %u at " X64 " size " X64 " lies outside guest memory ["
 			    X64 ", " X64 ") (wraps around the address space)",
 			    i, ph->p_paddr, ph->p_memsz, lo, hi);
-	return fail(p->err, p->errlen,
+	return errmsg(p->err, p->errlen,
 		    "segment %u [" X64 ", " X64 ") lies outside guest memory [" X64 ", " X64 ")",
 		    i, ph->p_paddr, ph->p_paddr + ph->p_memsz, lo, hi);
 }
@@ -133,18 +117,18 @@ static int add_load_segment(struct parser *p, unsigned i, const GElf_Phdr *ph)
 	struct elf_segment *s;
 
 	if (img->nsegments == ELF_MAX_SEGMENTS)
-		return fail(p->err, p->errlen, "too many loadable segments (more than %d)",
+		return errmsg(p->err, p->errlen, "too many loadable segments (more than %d)",
 			    ELF_MAX_SEGMENTS);
 	if (ph->p_memsz == 0)
-		return fail(p->err, p->errlen, "segment %u is empty", i);
+		return errmsg(p->err, p->errlen, "segment %u is empty", i);
 	if (ph->p_filesz > ph->p_memsz)
-		return fail(p->err, p->errlen,
+		return errmsg(p->err, p->errlen,
 			    "segment %u file size exceeds memory size (" X64 " > " X64 ")",
 			    i, ph->p_filesz, ph->p_memsz);
 	if (check_file_data(p, i, ph))
 		return -1;
 	if (ph->p_vaddr != ph->p_paddr)
-		return fail(p->err, p->errlen,
+		return errmsg(p->err, p->errlen,
 			    "segment %u virtual address " X64 " differs from physical address "
 			    X64 " (pvisor loads identity-mapped images)",
 			    i, ph->p_vaddr, ph->p_paddr);
@@ -176,18 +160,18 @@ static int take_note(struct parser *p, unsigned i, const Elf_Data *data,
 	/* Belt and braces: gelf_getnote() has checked these already. */
 	if (!range_fits(name_off, nh->n_namesz, data->d_size) ||
 	    !range_fits(desc_off, nh->n_descsz, data->d_size))
-		return fail(p->err, p->errlen, "malformed ELF note in segment %u", i);
+		return errmsg(p->err, p->errlen, "malformed ELF note in segment %u", i);
 
 	if (nh->n_namesz != sizeof(PVISOR_NOTE_NAME) ||
 	    memcmp(buf + name_off, PVISOR_NOTE_NAME, sizeof(PVISOR_NOTE_NAME)) != 0 ||
 	    nh->n_type != PVISOR_NOTE_ABI_VERSION)
 		return 0;
 	if (nh->n_descsz != 4)
-		return fail(p->err, p->errlen,
+		return errmsg(p->err, p->errlen,
 			    "malformed pvisor ABI note (descriptor size %u, expected 4)",
 			    nh->n_descsz);
 	if (p->have_note)
-		return fail(p->err, p->errlen, "more than one pvisor ABI note");
+		return errmsg(p->err, p->errlen, "more than one pvisor ABI note");
 	p->have_note = true;
 	p->img->abi_version = read_le32(buf + desc_off);
 	return 0;
@@ -207,12 +191,12 @@ static int read_notes(struct parser *p, unsigned i, const GElf_Phdr *ph)
 		return 0;
 	data = elf_getdata_rawchunk(p->elf, ph->p_offset, ph->p_filesz, type);
 	if (!data)
-		return fail(p->err, p->errlen, "cannot read notes of segment %u: %s",
+		return errmsg(p->err, p->errlen, "cannot read notes of segment %u: %s",
 			    i, elf_errmsg(-1));
 	while (off < data->d_size) {
 		next = gelf_getnote(data, off, &nh, &name_off, &desc_off);
 		if (next == 0 || next <= off)
-			return fail(p->err, p->errlen,
+			return errmsg(p->err, p->errlen,
 				    "malformed ELF note in segment %u at offset 0x%zx", i, off);
 		if (take_note(p, i, data, &nh, name_off, desc_off))
 			return -1;
@@ -228,7 +212,7 @@ static int read_program_headers(struct parser *p, size_t phnum)
 
 	for (i = 0; i < phnum; i++) {
 		if (!gelf_getphdr(p->elf, i, &ph))
-			return fail(p->err, p->errlen, "cannot read program header %u: %s",
+			return errmsg(p->err, p->errlen, "cannot read program header %u: %s",
 				    i, elf_errmsg(-1));
 		if (ph.p_type == PT_LOAD && add_load_segment(p, i, &ph))
 			return -1;
@@ -256,7 +240,7 @@ static int check_overlaps(struct parser *p)
 			first_b = sb->addr >> PAGE_SHIFT;
 			last_b = (sb->addr + sb->memsz - 1) >> PAGE_SHIFT;
 			if (first_a <= last_b && first_b <= last_a)
-				return fail(p->err, p->errlen,
+				return errmsg(p->err, p->errlen,
 					    "segments %u and %u overlap (they share a 4 KiB page)",
 					    p->phdr_index[a], p->phdr_index[b]);
 		}
@@ -272,7 +256,7 @@ static int check_layout(struct parser *p)
 	unsigned i;
 
 	if (img->nsegments == 0)
-		return fail(p->err, p->errlen, "no loadable segments");
+		return errmsg(p->err, p->errlen, "no loadable segments");
 	img->lowest = UINT64_MAX;
 	img->highest = 0;
 	for (i = 0; i < img->nsegments; i++) {
@@ -287,7 +271,7 @@ static int check_layout(struct parser *p)
 			entry_ok = true;
 	}
 	if (!entry_ok)
-		return fail(p->err, p->errlen,
+		return errmsg(p->err, p->errlen,
 			    "entry point " X64 " is not inside an executable segment", img->entry);
 	return check_overlaps(p);
 }
@@ -295,9 +279,9 @@ static int check_layout(struct parser *p)
 static int check_abi_note(struct parser *p)
 {
 	if (!p->have_note)
-		return fail(p->err, p->errlen, "not a pvisor guest image (no pvisor ELF note)");
+		return errmsg(p->err, p->errlen, "not a pvisor guest image (no pvisor ELF note)");
 	if (p->img->abi_version != PVISOR_ABI_VERSION_SUPPORTED)
-		return fail(p->err, p->errlen,
+		return errmsg(p->err, p->errlen,
 			    "pvisor ABI version %" PRIu32 " not supported (this pvisor speaks %d)",
 			    p->img->abi_version, PVISOR_ABI_VERSION_SUPPORTED);
 	return 0;
@@ -310,14 +294,14 @@ static int parse_elf(struct parser *p)
 	size_t phnum;
 
 	if (elf_kind(p->elf) != ELF_K_ELF)
-		return fail(p->err, p->errlen, "not an ELF file");
+		return errmsg(p->err, p->errlen, "not an ELF file");
 	if (!gelf_getehdr(p->elf, &eh))
-		return fail(p->err, p->errlen, "cannot read ELF header: %s", elf_errmsg(-1));
+		return errmsg(p->err, p->errlen, "cannot read ELF header: %s", elf_errmsg(-1));
 	if (check_ehdr(p, &eh))
 		return -1;
 	/* elf_getphdrnum() clamps to what fits; check_ehdr() made sure all fit. */
 	if (elf_getphdrnum(p->elf, &phnum) != 0 || phnum != eh.e_phnum)
-		return fail(p->err, p->errlen, "cannot read program headers: %s",
+		return errmsg(p->err, p->errlen, "cannot read program headers: %s",
 			    elf_errmsg(-1));
 	p->img->entry = eh.e_entry;
 	if (read_program_headers(p, phnum) || check_layout(p) || check_abi_note(p))
@@ -338,16 +322,16 @@ int elf_image_parse(const void *file, size_t size, uint64_t mem_lo, uint64_t mem
 	if (err && errlen)
 		err[0] = '\0';
 	if (mem_lo >= mem_hi)
-		return fail(err, errlen, "guest memory range [" X64 ", " X64 ") is empty",
+		return errmsg(err, errlen, "guest memory range [" X64 ", " X64 ") is empty",
 			    mem_lo, mem_hi);
 	if (check_ident(file, size, err, errlen))
 		return -1;
 	if (elf_version(EV_CURRENT) == EV_NONE)
-		return fail(err, errlen, "libelf: %s", elf_errmsg(-1));
+		return errmsg(err, errlen, "libelf: %s", elf_errmsg(-1));
 	/* ELF_C_READ_MEMORY never writes to the image, so dropping const is safe. */
 	p.elf = elf_memory((char *)file, size);
 	if (!p.elf)
-		return fail(err, errlen, "malformed ELF file (libelf: %s)", elf_errmsg(-1));
+		return errmsg(err, errlen, "malformed ELF file (libelf: %s)", elf_errmsg(-1));
 	ret = parse_elf(&p);
 	elf_end(p.elf);
 	if (ret)
@@ -360,14 +344,14 @@ static int check_segment_again(const struct elf_segment *s, size_t size, uint64_
 			       char *err, size_t errlen)
 {
 	if (s->filesz > s->memsz)
-		return fail(err, errlen, "segment at " X64 ": file size exceeds memory size",
+		return errmsg(err, errlen, "segment at " X64 ": file size exceeds memory size",
 			    s->addr);
 	if (s->filesz && !range_fits(s->offset, s->filesz, size))
-		return fail(err, errlen,
+		return errmsg(err, errlen,
 			    "segment at " X64 ": file data beyond end of file (size 0x%zx)",
 			    s->addr, size);
 	if (!range_fits(s->addr, s->memsz, guest_size))
-		return fail(err, errlen,
+		return errmsg(err, errlen,
 			    "segment at " X64 " size " X64 " lies outside guest memory (size "
 			    X64 ")", s->addr, s->memsz, guest_size);
 	return 0;
@@ -383,7 +367,7 @@ int elf_image_load(const void *file, size_t size, const struct elf_image *img,
 	if (err && errlen)
 		err[0] = '\0';
 	if (img->nsegments == 0 || img->nsegments > ELF_MAX_SEGMENTS)
-		return fail(err, errlen, "bad image description (%u segments)", img->nsegments);
+		return errmsg(err, errlen, "bad image description (%u segments)", img->nsegments);
 	/* Check everything first, so a failure leaves guest memory untouched. */
 	for (i = 0; i < img->nsegments; i++)
 		if (check_segment_again(&img->segments[i], size, guest_size, err, errlen))

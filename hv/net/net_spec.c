@@ -1,30 +1,15 @@
 /* net_spec.c: parsing a --net device description (see net_spec.h). */
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "net/net_spec.h"
+#include "core/errmsg.h"
 
 /* The value of one key=value item, not NUL-terminated. */
 struct spec_value {
 	const char *text;
 	size_t len;
 };
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
 
 void net_default_mac(unsigned index, uint8_t mac[6])
 {
@@ -66,9 +51,9 @@ static int parse_ifname(struct spec_value v, char ifname[NET_IFNAME_MAX + 1], ch
 	const char *problem = net_ifname_problem(v.text, v.len);
 
 	if (v.len == 0)
-		return fail(err, errlen, "tap= needs an interface name");
+		return errmsg(err, errlen, "tap= needs an interface name");
 	if (problem)
-		return fail(err, errlen, "tap name '%.*s' %s", (int)v.len, v.text, problem);
+		return errmsg(err, errlen, "tap name '%.*s' %s", (int)v.len, v.text, problem);
 	memcpy(ifname, v.text, v.len);
 	ifname[v.len] = '\0';
 	return 0;
@@ -105,14 +90,14 @@ static int parse_mac(struct spec_value v, uint8_t mac[6], char *err, size_t errl
 	static const uint8_t zero[6];
 
 	if (!parse_mac_text(v, mac))
-		return fail(err, errlen, "mac '%.*s' is not six hex bytes like 52:54:00:12:34:56",
+		return errmsg(err, errlen, "mac '%.*s' is not six hex bytes like 52:54:00:12:34:56",
 			    (int)v.len, v.text);
 	if (mac[0] & 1)
-		return fail(err, errlen,
+		return errmsg(err, errlen,
 			    "mac '%.*s' is a multicast address (the first byte must be even)",
 			    (int)v.len, v.text);
 	if (memcmp(mac, zero, 6) == 0)
-		return fail(err, errlen, "mac '%.*s' is all zeros", (int)v.len, v.text);
+		return errmsg(err, errlen, "mac '%.*s' is all zeros", (int)v.len, v.text);
 	return 0;
 }
 
@@ -125,25 +110,25 @@ static int parse_item(const char *item, size_t len, struct net_config *cfg, bool
 	struct spec_value v;
 
 	if (len == 0)
-		return fail(err, errlen, "empty item (stray comma?)");
+		return errmsg(err, errlen, "empty item (stray comma?)");
 	if (!eq)
-		return fail(err, errlen, "'%.*s' is not key=value (try tap=NAME[,mac=MAC])", (int)len,
+		return errmsg(err, errlen, "'%.*s' is not key=value (try tap=NAME[,mac=MAC])", (int)len,
 			    item);
 	v.text = eq + 1;
 	v.len = len - key_len - 1;
 	if (key_len == 3 && memcmp(item, "tap", 3) == 0) {
 		if (*tap_seen)
-			return fail(err, errlen, "tap= is given twice");
+			return errmsg(err, errlen, "tap= is given twice");
 		*tap_seen = true;
 		return parse_ifname(v, cfg->ifname, err, errlen);
 	}
 	if (key_len == 3 && memcmp(item, "mac", 3) == 0) {
 		if (cfg->mac_given)
-			return fail(err, errlen, "mac= is given twice");
+			return errmsg(err, errlen, "mac= is given twice");
 		cfg->mac_given = true;
 		return parse_mac(v, cfg->mac, err, errlen);
 	}
-	return fail(err, errlen, "unknown key '%.*s' (known: tap, mac)", (int)key_len, item);
+	return errmsg(err, errlen, "unknown key '%.*s' (known: tap, mac)", (int)key_len, item);
 }
 
 int net_parse_spec(const char *spec, unsigned index, struct net_config *cfg, char *err,
@@ -154,7 +139,7 @@ int net_parse_spec(const char *spec, unsigned index, struct net_config *cfg, cha
 
 	memset(cfg, 0, sizeof(*cfg));
 	if (!spec || !*spec)
-		return fail(err, errlen, "empty network device (try tap=NAME[,mac=MAC])");
+		return errmsg(err, errlen, "empty network device (try tap=NAME[,mac=MAC])");
 	for (;;) {
 		const char *comma = strchr(item, ',');
 		size_t len = comma ? (size_t)(comma - item) : strlen(item);
@@ -166,7 +151,7 @@ int net_parse_spec(const char *spec, unsigned index, struct net_config *cfg, cha
 		item = comma + 1;
 	}
 	if (!tap_seen)
-		return fail(err, errlen, "no tap=NAME given (try tap=NAME[,mac=MAC])");
+		return errmsg(err, errlen, "no tap=NAME given (try tap=NAME[,mac=MAC])");
 	if (!cfg->mac_given)
 		net_default_mac(index, cfg->mac);
 	return 0;

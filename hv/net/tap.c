@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <linux/if_tun.h>
 #include <net/if.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -12,24 +11,10 @@
 #include <pvisor/virtio_net.h>
 
 #include "net/net_spec.h"
+#include "core/errmsg.h"
 #include "net/tap.h"
 
 #define TUN_PATH "/dev/net/tun"
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
 
 static int open_tun(char *err, size_t errlen)
 {
@@ -39,18 +24,18 @@ static int open_tun(char *err, size_t errlen)
 		return fd;
 	switch (errno) {
 	case ENOENT:
-		return fail(err, errlen, TUN_PATH " is missing: load the tun module (modprobe tun)");
+		return errmsg(err, errlen, TUN_PATH " is missing: load the tun module (modprobe tun)");
 	case ENODEV:
 	case ENXIO:
-		return fail(err, errlen, "cannot open " TUN_PATH
+		return errmsg(err, errlen, "cannot open " TUN_PATH
 			    ": the tun driver is not loaded: load the tun module (modprobe tun)");
 	case EACCES:
 	case EPERM:
-		return fail(err, errlen, "cannot open " TUN_PATH
+		return errmsg(err, errlen, "cannot open " TUN_PATH
 			    ": permission denied (run pvisor as root, or let its user read and write "
 			    TUN_PATH ")");
 	default:
-		return fail(err, errlen, "cannot open " TUN_PATH ": %s", strerror(errno));
+		return errmsg(err, errlen, "cannot open " TUN_PATH ": %s", strerror(errno));
 	}
 }
 
@@ -67,17 +52,17 @@ static int attach(int fd, const char *ifname, char *err, size_t errlen)
 	switch (errno) {
 	case EPERM:
 	case EACCES:
-		return fail(err, errlen, "cannot attach to TAP device '%s': permission denied "
+		return errmsg(err, errlen, "cannot attach to TAP device '%s': permission denied "
 			    "(this needs CAP_NET_ADMIN, or a TAP made for pvisor's user with "
 			    "'ip tuntap add %s mode tap user USER')", ifname, ifname);
 	case EBUSY:
-		return fail(err, errlen, "TAP device '%s' is busy: another process has it open",
+		return errmsg(err, errlen, "TAP device '%s' is busy: another process has it open",
 			    ifname);
 	case EINVAL:
-		return fail(err, errlen, "cannot attach to TAP device '%s': an interface of that "
+		return errmsg(err, errlen, "cannot attach to TAP device '%s': an interface of that "
 			    "name exists and is not a single-queue TAP device", ifname);
 	default:
-		return fail(err, errlen, "cannot attach to TAP device '%s': %s", ifname,
+		return errmsg(err, errlen, "cannot attach to TAP device '%s': %s", ifname,
 			    strerror(errno));
 	}
 }
@@ -89,10 +74,10 @@ static int configure(int fd, const char *ifname, char *err, size_t errlen)
 	int hdr_size = (int)sizeof(struct pvisor_virtio_net_hdr);
 
 	if (ioctl(fd, TUNSETVNETHDRSZ, &hdr_size) < 0)
-		return fail(err, errlen, "TAP device '%s': cannot set the virtio-net header size: %s",
+		return errmsg(err, errlen, "TAP device '%s': cannot set the virtio-net header size: %s",
 			    ifname, strerror(errno));
 	if (ioctl(fd, TUNSETOFFLOAD, 0ul) < 0)
-		return fail(err, errlen, "TAP device '%s': cannot turn offloads off: %s", ifname,
+		return errmsg(err, errlen, "TAP device '%s': cannot turn offloads off: %s", ifname,
 			    strerror(errno));
 	return 0;
 }
@@ -103,7 +88,7 @@ int tap_open(const char *ifname, char *err, size_t errlen)
 	int fd;
 
 	if (problem)
-		return fail(err, errlen, "TAP name '%s' %s", ifname, problem);
+		return errmsg(err, errlen, "TAP name '%s' %s", ifname, problem);
 	fd = open_tun(err, errlen);
 	if (fd < 0)
 		return -1;
