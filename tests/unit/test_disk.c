@@ -7,7 +7,6 @@
  * test_overlay.c. */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <poll.h>
@@ -24,37 +23,18 @@
 #include "blk/disk.h"
 #include "blk/disk_spec.h"
 #include "check.h"
+#include "scratch.h"
 
 #define DISK_BYTES   (16u << 20)
 #define ZONES        64u                     /* one request per zone a round */
 #define ZONE_BYTES   (DISK_BYTES / ZONES)    /* 256 KiB                      */
 #define ROUNDS       10
 
-static char tmpdir[256];
 static char errbuf[512];
 static bool uring_ok;
 static char uring_why[160];
 
 /* ---- Files ---------------------------------------------------------------- */
-
-static const char *tmp_path(const char *name)
-{
-	static char paths[8][400];
-	static unsigned next;
-	char *p = paths[next++ % 8];
-
-	snprintf(p, sizeof(paths[0]), "%s/%s", tmpdir, name);
-	return p;
-}
-
-static void write_file(const char *path, const void *data, size_t len)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-
-	CHECK(fd >= 0);
-	CHECK(write(fd, data, len) == (ssize_t)len);
-	close(fd);
-}
 
 /* Reads len bytes of path into buf. */
 static bool read_file(const char *path, void *buf, size_t len)
@@ -65,20 +45,6 @@ static bool read_file(const char *path, void *buf, size_t len)
 	if (fd >= 0)
 		close(fd);
 	return ok;
-}
-
-static void fill_random(uint8_t *p, size_t len)
-{
-	for (size_t i = 0; i < len; i += 8) {
-		uint64_t v = check_rng();
-
-		memcpy(p + i, &v, len - i < 8 ? len - i : 8);
-	}
-}
-
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	return remove(path);
 }
 
 static void raw_config(struct disk_config *cfg, const char *path, const char *extra)
@@ -796,13 +762,8 @@ static void flushed_data_survives_kill(void)
 
 int main(void)
 {
-	const char *base = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
-
-	snprintf(tmpdir, sizeof(tmpdir), "%s/pvisor-test-disk-XXXXXX", base);
-	if (!mkdtemp(tmpdir)) {
-		perror("mkdtemp");
+	if (!scratch_create("disk"))
 		return 1;
-	}
 	uring_ok = blkio_uring_available(uring_why, sizeof(uring_why));
 	printf("# io_uring %s%s\n", uring_ok ? "available" : "unavailable: ", uring_ok ? "" : uring_why);
 	RUN(spec_good);
@@ -821,6 +782,6 @@ int main(void)
 	RUN(queue_depth_and_completion_fd);
 	RUN(short_transfer_is_an_error);
 	RUN(flushed_data_survives_kill);
-	nftw(tmpdir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	scratch_remove();
 	CHECK_EXIT();
 }

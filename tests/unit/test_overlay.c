@@ -6,7 +6,6 @@
  * O_DIRECT, and kill -9 after a flush. */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -21,35 +20,16 @@
 #include "blk/overlay_admin.h"
 #include "blk/overlay_format.h"
 #include "check.h"
+#include "scratch.h"
 
 #define CLUSTER     (64u << 10)
 #define BASE_BYTES  ((4u << 20) + 3 * 512)     /* a short last cluster */
 #define MAX_OP      (192u << 10)
 
-static char tmpdir[256];
 static char errbuf[512];
 static bool direct_ok;         /* the filesystem under tmpdir takes O_DIRECT */
 
 /* ---- Files ------------------------------------------------------------------ */
-
-static const char *tmp_path(const char *name)
-{
-	static char paths[8][400];
-	static unsigned next;
-	char *p = paths[next++ % 8];
-
-	snprintf(p, sizeof(paths[0]), "%s/%s", tmpdir, name);
-	return p;
-}
-
-static void write_file(const char *path, const void *data, size_t len)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-
-	CHECK(fd >= 0);
-	CHECK(write(fd, data, len) == (ssize_t)len);
-	close(fd);
-}
 
 /* Overwrites the first len bytes of path, in place. */
 static void patch_file(const char *path, const void *data, size_t len)
@@ -71,20 +51,6 @@ static bool file_equals(const char *path, const uint8_t *want, size_t len)
 		close(fd);
 	free(buf);
 	return same;
-}
-
-static void fill_random(uint8_t *p, size_t len)
-{
-	for (size_t i = 0; i < len; i += 8) {
-		uint64_t v = check_rng();
-
-		memcpy(p + i, &v, len - i < 8 ? len - i : 8);
-	}
-}
-
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	return remove(path);
 }
 
 static bool probe_direct(void)
@@ -625,13 +591,8 @@ static void disk_commands(void)
 
 int main(void)
 {
-	const char *tmp = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
-
-	snprintf(tmpdir, sizeof(tmpdir), "%s/pvisor-test-overlay-XXXXXX", tmp);
-	if (!mkdtemp(tmpdir)) {
-		perror("mkdtemp");
+	if (!scratch_create("overlay"))
 		return 1;
-	}
 	direct_ok = probe_direct();
 	if (!direct_ok)
 		printf("# O_DIRECT unusable under %s: direct cases run buffered only\n", tmpdir);
@@ -647,6 +608,6 @@ int main(void)
 	RUN(flushed_data_survives_kill);
 	RUN(discard_everything_then_commit);
 	RUN(disk_commands);
-	nftw(tmpdir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	scratch_remove();
 	CHECK_EXIT();
 }
