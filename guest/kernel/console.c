@@ -33,7 +33,7 @@ static long hypercall_console_write(const void *buf, size_t len)
 
 long pv_console_write(const void *buf, size_t len)
 {
-	long n = pv_vconsole_ready() ? pv_vconsole_write(buf, len) : 0;
+	long n = pv_vconsole_write(buf, len);   /* -ENODEV without the device */
 
 	if (n < 0)
 		n = 0;

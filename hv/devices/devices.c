@@ -9,7 +9,7 @@
 #include "devices/devices.h"
 #include "devices/vdev.h"
 
-static struct pvisor_device_page *device_page(struct domain *d)
+struct pvisor_device_page *devices_page(struct domain *d)
 {
 	return (struct pvisor_device_page *)(d->gm.base + PVISOR_DEVICE_PAGE_GVA);
 }
@@ -20,14 +20,14 @@ static int add_device(struct domain *d, struct vdev *dev)
 		return -1;
 	d->devices.dev[d->devices.count++] = dev;
 	vdev_publish(dev);
-	device_page(d)->nr_devices = d->devices.count;
+	devices_page(d)->nr_devices = d->devices.count;
 	return 0;
 }
 
 int devices_create(struct domain *d)
 {
 	const struct domain_config *cfg = d->cfg;
-	struct pvisor_device_page *page = device_page(d);
+	struct pvisor_device_page *page = devices_page(d);
 
 	memset(page, 0, sizeof(*page));
 	page->magic = PVISOR_DEVICE_PAGE_MAGIC;

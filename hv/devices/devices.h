@@ -25,6 +25,9 @@ int devices_create(struct domain *d);
 /* Stops every backend and frees the devices (safe on a partial set). */
 void devices_destroy(struct domain *d);
 
+/* The device page, in guest memory. */
+struct pvisor_device_page *devices_page(struct domain *d);
+
 /* PVISOR_HC_DEVICE_OP(cmd, index). */
 long devices_hypercall(struct domain *d, uint64_t cmd, uint64_t index);
 

@@ -21,6 +21,7 @@ struct vdev *vdev_create(struct domain *dom, unsigned index, const struct vdev_o
 			 void *priv)
 {
 	struct vdev *dev = calloc(1, sizeof(*dev));
+	bool fds_ok;
 
 	if (!dev) {
 		log_error("out of memory creating device %u", index);
@@ -31,13 +32,13 @@ struct vdev *vdev_create(struct domain *dom, unsigned index, const struct vdev_o
 	dev->ops = ops;
 	dev->priv = priv;
 	dev->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	fds_ok = dev->stop_fd >= 0;
 	for (unsigned q = 0; q < PVISOR_DEVICE_MAX_QUEUES; q++) {
 		dev->queues[q].kick_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 		dev->queues[q].doorbell = (uint16_t)(PVISOR_PORT_DOORBELL_BASE + 4 * index + q);
-		if (dev->queues[q].kick_fd < 0)
-			dev->stop_fd = -1;
+		fds_ok = fds_ok && dev->queues[q].kick_fd >= 0;
 	}
-	if (dev->stop_fd < 0) {
+	if (!fds_ok) {
 		log_errno("cannot create the eventfds of device %u", index);
 		dev->ops = NULL;   /* the caller still owns priv */
 		vdev_destroy(dev);
@@ -65,10 +66,7 @@ void vdev_publish(struct vdev *dev)
 
 struct pvisor_device *vdev_entry(const struct vdev *dev)
 {
-	struct pvisor_device_page *page =
-		(struct pvisor_device_page *)(dev->dom->gm.base + PVISOR_DEVICE_PAGE_GVA);
-
-	return &page->devices[dev->index];
+	return &devices_page(dev->dom)->devices[dev->index];
 }
 
 void vdev_destroy(struct vdev *dev)
