@@ -48,7 +48,9 @@
  *   -PVISOR_ENOMEM  the host could not start the backend.
  *
  * While a device runs, PVISOR_MEM_DECREASE_RESERVATION refuses (-EBUSY) the
- * pages of its rings. */
+ * pages of its rings. Buffers must lie in guest RAM, not ballooned out,
+ * and a device-writable buffer must not touch pages 0..4 (start info to
+ * device page): a chain that breaks either rule breaks the device. */
 #ifndef PVISOR_DEVICE_H
 #define PVISOR_DEVICE_H
 
