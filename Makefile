@@ -14,7 +14,7 @@ HOST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wshadow -Wstrict-prototy
 HOST_LDLIBS := -lelf -luring -lpthread
 SAN_FLAGS   := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
-HV_SRCS := $(foreach d,core virtio devices blk net cli,$(wildcard hv/$(d)/*.c))
+HV_SRCS := $(foreach d,core virtio devices blk net emul cli,$(wildcard hv/$(d)/*.c))
 HV_OBJS := $(HV_SRCS:%.c=$(B)/host/%.o)
 HV_SAN_OBJS := $(HV_SRCS:%.c=$(B)/host-san/%.o)
 HV_LIB_OBJS := $(filter-out $(B)/host/hv/cli/main.o,$(HV_OBJS))
@@ -25,11 +25,19 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/unit/%)
 
 BADINPUT_IMAGES := $(patsubst %.c,$(B)/guest/%.elf,$(wildcard tests/badinput/*.c))
 BENCH_IMAGES := $(patsubst %.c,$(B)/guest/%.elf,$(wildcard bench/guests/*.c))
+FULLRAW_IMAGES := $(patsubst tests/fullraw/%.c,$(B)/fullraw/%.elf,$(wildcard tests/fullraw/*.c))
 
 .PHONY: all run test bench clean unit guest deps
-all: $(B)/pvisor $(B)/pvisor-san guest unit $(BADINPUT_IMAGES) $(BENCH_IMAGES)
+all: $(B)/pvisor $(B)/pvisor-san guest unit $(BADINPUT_IMAGES) $(BENCH_IMAGES) $(FULLRAW_IMAGES)
 
 include guest/guest.mk
+
+# Raw full-mode guests (tests/fullraw): CPL0 programs without the guest
+# kernel that drive the emulated PC directly.
+$(B)/fullraw/%.elf: tests/fullraw/%.c tests/fullraw/raw.h $(GUEST_LDSCRIPT)
+	@mkdir -p $(@D)
+	$(GUEST_CC) $(GUEST_CFLAGS) -MF $(B)/fullraw/$*.d -c -o $(B)/fullraw/$*.o $<
+	$(GUEST_LD) $(GUEST_LDFLAGS) -o $@ $(B)/fullraw/$*.o
 
 $(B)/host/%.o: %.c
 	@mkdir -p $(@D)

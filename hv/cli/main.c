@@ -13,6 +13,7 @@
 #include "core/domain.h"
 #include "core/layout.h"
 #include "core/log.h"
+#include "core/machine.h"
 #include "blk/disk_cmd.h"
 #include "blk/disk_spec.h"
 #include "devices/blk_dev.h"
@@ -41,10 +42,17 @@ static void usage(FILE *out)
 		"  --timeout SECONDS  stop the guest after SECONDS (exit %d)\n"
 		"  --stats            print exits, hypercalls and events on exit\n"
 		"  --verbose          log what pvisor does\n"
+		"  --mode pv|hybrid|full\n"
+		"                     pv (default): the guest kernel at CPL3 on hypercalls and\n"
+		"                     virtio devices; full: at CPL0 on an emulated PC (16550,\n"
+		"                     PIT, RTC, APIC, ATA, RTL8139); hybrid: CPL0 with virtio\n"
+		"                     devices (docs/full-virt.md)\n"
 		"  --disk PATH[,ro][,overlay=TOP][,direct][,io=uring|threads]\n"
-		"                     a virtio-blk disk over a raw image (repeatable)\n"
+		"                     a disk over a raw image (repeatable; virtio-blk, or ATA\n"
+		"                     in full mode)\n"
 		"  --net tap=NAME[,mac=MAC]\n"
-		"                     a virtio-net NIC on TAP device NAME (repeatable)\n"
+		"                     a NIC on TAP device NAME (repeatable; virtio-net, or\n"
+		"                     RTL8139 in full mode)\n"
 		"\n"
 		"exit status: the guest's status, or %d guest timed out, %d pvisor error,\n"
 		"%d guest crashed\n",
@@ -84,26 +92,34 @@ static int add_device(struct domain_config *cfg, struct device_maker maker, cons
 	return 0;
 }
 
-static int add_disk(struct domain_config *cfg, struct run_devices *devs, const char *spec)
+static int add_disk(struct run_devices *devs, const char *spec)
 {
 	struct disk_config *dc = &devs->disks[devs->nr_disks];
 	char err[256];
 
+	if (devs->nr_disks == PVISOR_MAX_DEVICES) {
+		log_error("--disk: too many devices (at most %u disks and NICs together)",
+			  PVISOR_MAX_DEVICES - 1);
+		return -1;
+	}
 	if (disk_parse_spec(spec, dc, err, sizeof(err)) < 0) {
 		log_error("--disk '%s': %s", spec, err);
 		return -1;
 	}
-	if (add_device(cfg, (struct device_maker){ blk_dev_create, dc }, "--disk") < 0)
-		return -1;
 	devs->nr_disks++;
 	return 0;
 }
 
-static int add_nic(struct domain_config *cfg, struct run_devices *devs, const char *spec)
+static int add_nic(struct run_devices *devs, const char *spec)
 {
 	struct net_config *nc = &devs->nets[devs->nr_nets];
 	char err[256];
 
+	if (devs->nr_nets == PVISOR_MAX_DEVICES) {
+		log_error("--net: too many devices (at most %u disks and NICs together)",
+			  PVISOR_MAX_DEVICES - 1);
+		return -1;
+	}
 	if (net_parse_spec(spec, devs->nr_nets, nc, err, sizeof(err)) < 0) {
 		log_error("--net '%s': %s", spec, err);
 		return -1;
@@ -115,9 +131,43 @@ static int add_nic(struct domain_config *cfg, struct run_devices *devs, const ch
 			return -1;
 		}
 	}
-	if (add_device(cfg, (struct device_maker){ net_dev_create, nc }, "--net") < 0)
-		return -1;
 	devs->nr_nets++;
+	return 0;
+}
+
+/* PV and hybrid: disks and NICs become virtio devices, in command-line
+ * order, disks first. Full: they become emulated hardware (the machine
+ * makes them), so no device page entries. */
+static int attach_devices(struct domain_config *cfg, struct run_devices *devs)
+{
+	if (cfg->mode == DOMAIN_MODE_FULL) {
+		cfg->disks = devs->disks;
+		cfg->nr_disks = devs->nr_disks;
+		cfg->nets = devs->nets;
+		cfg->nr_nets = devs->nr_nets;
+		return 0;
+	}
+	for (unsigned i = 0; i < devs->nr_disks; i++)
+		if (add_device(cfg, (struct device_maker){ blk_dev_create, &devs->disks[i] },
+			       "--disk") < 0)
+			return -1;
+	for (unsigned i = 0; i < devs->nr_nets; i++)
+		if (add_device(cfg, (struct device_maker){ net_dev_create, &devs->nets[i] },
+			       "--net") < 0)
+			return -1;
+	return 0;
+}
+
+static int parse_mode(const char *s, enum domain_mode *mode)
+{
+	if (!strcmp(s, "pv"))
+		*mode = DOMAIN_MODE_PV;
+	else if (!strcmp(s, "hybrid"))
+		*mode = DOMAIN_MODE_HYBRID;
+	else if (!strcmp(s, "full"))
+		*mode = DOMAIN_MODE_FULL;
+	else
+		return -1;
 	return 0;
 }
 
@@ -132,6 +182,7 @@ static int parse_run_options(int argc, char **argv, struct domain_config *cfg,
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "disk", required_argument, NULL, 'd' },
 		{ "net", required_argument, NULL, 'n' },
+		{ "mode", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -173,12 +224,18 @@ static int parse_run_options(int argc, char **argv, struct domain_config *cfg,
 			log_verbose = 1;
 			break;
 		case 'd':
-			if (add_disk(cfg, devs, optarg) < 0)
+			if (add_disk(devs, optarg) < 0)
 				return -1;
 			break;
 		case 'n':
-			if (add_nic(cfg, devs, optarg) < 0)
+			if (add_nic(devs, optarg) < 0)
 				return -1;
+			break;
+		case 'M':
+			if (parse_mode(optarg, &cfg->mode) < 0) {
+				log_error("--mode '%s' is not a mode (pv, hybrid or full)", optarg);
+				return -1;
+			}
 			break;
 		case 'h':
 			usage(stdout);
@@ -197,7 +254,7 @@ static int parse_run_options(int argc, char **argv, struct domain_config *cfg,
 	}
 	if (optind < argc)
 		cfg->image_path = argv[optind];
-	return 0;
+	return attach_devices(cfg, devs);
 }
 
 static int exit_code(const struct domain *d, enum domain_outcome outcome)
@@ -226,6 +283,7 @@ static int run_guest(struct domain_config *cfg)
 		if (cfg->stats) {
 			stats_print(&d->stats, stderr, d->mmu.ballooned_pages);
 			devices_print_stats(d, stderr);
+			machine_print_stats(d, stderr);
 		}
 		code = exit_code(d, outcome);
 		domain_destroy(d);

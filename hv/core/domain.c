@@ -12,6 +12,7 @@
 #include "core/domain.h"
 #include "core/layout.h"
 #include "core/log.h"
+#include "core/machine.h"
 #include "core/x86_setup.h"
 
 #define IMAGE_MAX_BYTES (512ull << 20)
@@ -116,6 +117,30 @@ static int map_ram(struct domain *d)
 	return 0;
 }
 
+/* What of pvisor's interface the guest is offered (include/pvisor/platform.h). */
+static uint32_t cpuid_pv_bits(enum domain_mode mode)
+{
+	switch (mode) {
+	case DOMAIN_MODE_PV:     return PVISOR_CPUID_PV_CPU | PVISOR_CPUID_PV_DEVICES;
+	case DOMAIN_MODE_HYBRID: return PVISOR_CPUID_PV_DEVICES;
+	default:                 return 0;
+	}
+}
+
+/* Hybrid and full mode: the boot loader's info (docs/full-virt.md). */
+static void restrict_start_info(struct domain *d)
+{
+	struct pvisor_start_info *si = d->start_info;
+
+	si->features = 0;
+	si->pt_pool_pages = 0;
+	if (d->cfg->mode == DOMAIN_MODE_FULL) {
+		si->shared_info = 0;
+		si->hypercall_page = 0;
+		si->device_page = 0;
+	}
+}
+
 static void fill_start_info(struct domain *d)
 {
 	struct pvisor_start_info *si = d->start_info;
@@ -137,6 +162,8 @@ static void fill_start_info(struct domain *d)
 	si->device_page = PVISOR_DEVICE_PAGE_GVA;
 	if (d->cfg->cmdline)
 		snprintf(si->cmdline, sizeof(si->cmdline), "%s", d->cfg->cmdline);
+	if (d->cfg->mode != DOMAIN_MODE_PV)
+		restrict_start_info(d);
 }
 
 static uint64_t pt_pool_pages(uint64_t nr_pages)
@@ -201,6 +228,56 @@ static void init_monotonic_cond(pthread_cond_t *cond)
 	pthread_condattr_destroy(&attr);
 }
 
+/* The PV platform: shared info, hypercall page, devices, a CPL3 vCPU. */
+static int build_pv_platform(struct domain *d)
+{
+	x86_build_hypercall_page(gmem_ram(&d->gm, PVISOR_HYPERCALL_PAGE_GVA, PAGE_SIZE));
+	d->shared->vcpu_info[0].upcall_mask = 1;
+	evtchn_init(&d->evtchn, d->shared, d->domid, vcpu_notify, d);
+	if (devices_create(d) < 0 || vcpu_create(d, 0) < 0 ||
+	    x86_init_vcpu(d->kvm_fd, d->vcpus[0].fd, pt_root(&d->mmu.pool), d->image.entry,
+			  PVISOR_START_INFO_GVA) < 0 ||
+	    pvclock_init(&d->clock, d->vcpus[0].fd) < 0)
+		return -1;
+	pvclock_publish(&d->clock, d->shared, 0);
+	return 0;
+}
+
+/* Hybrid and full mode: the emulated PC and a CPL0 vCPU. Hybrid keeps the
+ * shared info page (events), the hypercall page and the virtio devices;
+ * its events arrive as an interrupt instead of an upcall. In full mode
+ * pages 0x2000.. are the guest's: pvisor never writes them. */
+static int build_native_platform(struct domain *d)
+{
+	bool hybrid = d->cfg->mode == DOMAIN_MODE_HYBRID;
+
+	evtchn_init(&d->evtchn, d->shared, d->domid, machine_event_notify, d);
+	if (machine_create_irqchip(d) < 0)
+		return -1;
+	if (hybrid) {
+		x86_build_hypercall_page(gmem_ram(&d->gm, PVISOR_HYPERCALL_PAGE_GVA, PAGE_SIZE));
+		if (devices_create(d) < 0)
+			return -1;
+	}
+	if (machine_create(d) < 0 || vcpu_create(d, 0) < 0 ||
+	    x86_init_vcpu_native(d->kvm_fd, d->vcpus[0].fd, d->gm.base, d->gm.ram_size,
+				 d->image.entry, PVISOR_START_INFO_GVA,
+				 cpuid_pv_bits(d->cfg->mode)) < 0 ||
+	    pvclock_init(&d->clock, d->vcpus[0].fd) < 0)
+		return -1;
+	return 0;
+}
+
+static int build_platform(struct domain *d)
+{
+	d->start_info = gmem_ram(&d->gm, PVISOR_START_INFO_GVA, PAGE_SIZE);
+	d->shared = gmem_ram(&d->gm, PVISOR_SHARED_INFO_GVA, PAGE_SIZE);
+	fill_start_info(d);
+	if (d->cfg->mode == DOMAIN_MODE_PV)
+		return build_pv_platform(d);
+	return build_native_platform(d);
+}
+
 struct domain *domain_create(const struct domain_config *cfg)
 {
 	struct domain *d = calloc(1, sizeof(*d));
@@ -242,20 +319,8 @@ struct domain *domain_create(const struct domain_config *cfg)
 		log_error("page-table pool too small for %llu MiB", (unsigned long long)(cfg->mem_bytes >> 20));
 		goto fail;
 	}
-	d->start_info = gmem_ram(&d->gm, PVISOR_START_INFO_GVA, PAGE_SIZE);
-	d->shared = gmem_ram(&d->gm, PVISOR_SHARED_INFO_GVA, PAGE_SIZE);
-	x86_build_hypercall_page(gmem_ram(&d->gm, PVISOR_HYPERCALL_PAGE_GVA, PAGE_SIZE));
-	fill_start_info(d);
-	d->shared->vcpu_info[0].upcall_mask = 1;
-	evtchn_init(&d->evtchn, d->shared, d->domid, vcpu_notify, d);
-	if (devices_create(d) < 0)
+	if (build_platform(d) < 0)
 		goto fail;
-	if (vcpu_create(d, 0) < 0 ||
-	    x86_init_vcpu(d->kvm_fd, d->vcpus[0].fd, pt_root(&d->mmu.pool), d->image.entry,
-			  PVISOR_START_INFO_GVA) < 0 ||
-	    pvclock_init(&d->clock, d->vcpus[0].fd) < 0)
-		goto fail;
-	pvclock_publish(&d->clock, d->shared, 0);
 	log_debug("vCPU ready");
 	console_attach(cfg->console, &d->evtchn);
 	free(file);
@@ -313,6 +378,8 @@ static void wait_for_outcome(struct domain *d)
 
 enum domain_outcome domain_run(struct domain *d)
 {
+	if (d->machine && machine_start(d) < 0)
+		return OUTCOME_ERROR;
 	if (vcpu_start(&d->vcpus[0]) < 0)
 		return OUTCOME_ERROR;
 	wait_for_outcome(d);
@@ -329,6 +396,7 @@ void domain_destroy(struct domain *d)
 	if (d->cfg->console)
 		console_attach(d->cfg->console, NULL);
 	devices_destroy(d);
+	machine_destroy(d);
 	for (unsigned i = 0; i < d->nr_vcpus; i++)
 		vcpu_destroy(&d->vcpus[i]);
 	if (d->shared)

@@ -29,6 +29,7 @@
 
 struct domain;
 struct vdev;
+struct machine;
 
 /* Makes device `index` of a domain from arg (a type's configuration);
  * NULL after logging a one-line error. */
@@ -37,8 +38,25 @@ struct device_maker {
 	const void *arg;
 };
 
+/* How the guest's CPU and devices are virtualized (docs/full-virt.md). */
+enum domain_mode {
+	DOMAIN_MODE_PV,      /* CPL3, hypercalls, virtqueue devices (default) */
+	DOMAIN_MODE_HYBRID,  /* CPL0 with its own tables, virtqueue devices   */
+	DOMAIN_MODE_FULL,    /* CPL0, emulated PC hardware only               */
+};
+
+struct disk_config;
+struct net_config;
+
 struct domain_config {
 	const char *image_path;
+	enum domain_mode mode;
+	/* Full mode: the emulated disks (ATA) and NICs (RTL8139). In the other
+	 * modes disks and NICs are virtio devices made by device_makers. */
+	const struct disk_config *disks;
+	unsigned nr_disks;
+	const struct net_config *nets;
+	unsigned nr_nets;
 	uint64_t mem_bytes;
 	const char *cmdline;
 	double timeout_s;       /* 0: none */
@@ -102,6 +120,7 @@ struct domain {
 	pthread_cond_t finished;
 	enum domain_outcome outcome; /* first one set wins */
 	struct device_set devices;
+	struct machine *machine;     /* hybrid/full: the emulated PC, else NULL */
 	int exit_status;
 };
 

@@ -279,12 +279,23 @@ static const hypercall_fn hypercalls[PVISOR_HC_COUNT] = {
 	[PVISOR_HC_DEVICE_OP] = hc_device_op,
 };
 
+/* A hybrid guest runs its own CPU (docs/full-virt.md): only the calls
+ * that serve PV devices are offered; the CPU, MMU, timer and upcall ones
+ * would fight the guest's own tables and interrupt controller. */
+static bool allowed_in_hybrid(uint32_t nr)
+{
+	return nr == PVISOR_HC_VERSION || nr == PVISOR_HC_CONSOLE_IO ||
+	       nr == PVISOR_HC_EVENT_CHANNEL_OP || nr == PVISOR_HC_VCPU_INFO ||
+	       nr == PVISOR_HC_DEVICE_OP;
+}
+
 void hypercall_dispatch(struct vcpu *v, struct kvm_regs *regs)
 {
 	uint32_t nr = *(uint32_t *)((uint8_t *)v->run + v->run->io.data_offset);
 	const uint64_t args[5] = { regs->rdi, regs->rsi, regs->rdx, regs->r10, regs->r8 };
 
-	if (nr >= PVISOR_HC_COUNT) {
+	if (nr >= PVISOR_HC_COUNT ||
+	    (v->dom->cfg->mode == DOMAIN_MODE_HYBRID && !allowed_in_hybrid(nr))) {
 		v->dom->stats.hypercalls[PVISOR_HC_COUNT]++;
 		regs->rax = (uint64_t)-PVISOR_ENOSYS;
 		return;

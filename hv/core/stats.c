@@ -37,9 +37,11 @@ void stats_print(const struct stats *s, FILE *out, uint64_t ballooned_pages)
 	fprintf(out, "    interrupted by a kick %llu\n", (unsigned long long)s->exit_intr);
 	fprintf(out, "    io: hypercall %llu, kick %llu, trap %llu, null %llu, doorbell %llu\n",
 		(unsigned long long)(s->exit_reason[KVM_EXIT_IO] - s->kick_exits - s->trap_exits -
-				     s->null_exits - s->doorbell_exits),
+				     s->null_exits - s->doorbell_exits - s->emulated_io),
 		(unsigned long long)s->kick_exits, (unsigned long long)s->trap_exits,
 		(unsigned long long)s->null_exits, (unsigned long long)s->doorbell_exits);
+	fprintf(out, "  emulated device accesses (port and MMIO exits) %llu\n",
+		(unsigned long long)s->emulated_io);
 	fprintf(out, "  doorbell kicks through ioeventfd (in-kernel exits) %llu\n",
 		(unsigned long long)s->doorbell_kicks);
 	fprintf(out, "  hypercalls\n");

@@ -22,6 +22,7 @@ struct stats {
 	uint64_t console_bytes;
 	uint64_t doorbell_kicks;     /* doorbell writes KVM turned into eventfd signals */
 	uint64_t doorbell_exits;     /* doorbell writes that exited to pvisor */
+	uint64_t emulated_io;        /* hybrid/full: port and MMIO exits to device models */
 };
 
 void stats_print(const struct stats *s, FILE *out, uint64_t ballooned_pages);

@@ -8,6 +8,7 @@
 #include <pvisor/abi.h>
 #include <pvisor/device.h>
 #include <pvisor/hypercall.h>
+#include <pvisor/platform.h>
 
 #include "core/layout.h"
 #include "core/log.h"
@@ -155,9 +156,24 @@ static void user_segment(struct kvm_segment *s, uint16_t sel, int code)
 	s->db = !code;
 }
 
-/* The host's CPUID as KVM supports it, plus pvisor's hypervisor leaves:
- * 0x40000000 = max leaf, "pvisorpvisor"; 0x40000001 eax = ABI version. */
-static int set_cpuid(int kvm_fd, int vcpu_fd)
+/* Drops KVM's own hypervisor leaves (0x40000000..0x400000ff): when pvisor
+ * offers its leaves they must be the ones a guest finds. */
+static void drop_hypervisor_leaves(struct kvm_cpuid2 *cpuid)
+{
+	unsigned out = 0;
+
+	for (unsigned i = 0; i < cpuid->nent; i++)
+		if ((cpuid->entries[i].function & 0xffffff00u) != PVISOR_CPUID_BASE)
+			cpuid->entries[out++] = cpuid->entries[i];
+	cpuid->nent = out;
+}
+
+/* The host's CPUID as KVM supports it, with the hypervisor-present bit.
+ * With pv_bits != 0, pvisor's leaves replace KVM's: 0x40000000 = max leaf,
+ * "pvisorpvisor"; 0x40000001 eax = ABI version, ebx = pv_bits
+ * (include/pvisor/platform.h). With pv_bits == 0 (full virtualization) the
+ * guest sees KVM's leaves and nothing of pvisor. */
+int x86_set_cpuid(int kvm_fd, int vcpu_fd, uint32_t pv_bits)
 {
 	const unsigned max = 256;
 	struct kvm_cpuid2 *cpuid = calloc(1, sizeof(*cpuid) + max * sizeof(struct kvm_cpuid_entry2));
@@ -174,16 +190,20 @@ static int set_cpuid(int kvm_fd, int vcpu_fd)
 	for (unsigned i = 0; i < cpuid->nent; i++)
 		if (cpuid->entries[i].function == 1)
 			cpuid->entries[i].ecx |= 1u << 31;  /* hypervisor present */
-	e = &cpuid->entries[cpuid->nent++];
-	memset(e, 0, sizeof(*e) * 2);
-	e[0].function = 0x40000000;
-	e[0].eax = 0x40000001;
-	memcpy(&e[0].ebx, "pvis", 4);
-	memcpy(&e[0].ecx, "orpv", 4);
-	memcpy(&e[0].edx, "isor", 4);
-	e[1].function = 0x40000001;
-	e[1].eax = PVISOR_ABI_VERSION;
-	cpuid->nent++;
+	if (pv_bits) {
+		drop_hypervisor_leaves(cpuid);
+		e = &cpuid->entries[cpuid->nent];
+		memset(e, 0, sizeof(*e) * 2);
+		e[0].function = PVISOR_CPUID_BASE;
+		e[0].eax = PVISOR_CPUID_FEATURES;
+		memcpy(&e[0].ebx, PVISOR_CPUID_SIGNATURE, 4);
+		memcpy(&e[0].ecx, PVISOR_CPUID_SIGNATURE + 4, 4);
+		memcpy(&e[0].edx, PVISOR_CPUID_SIGNATURE + 8, 4);
+		e[1].function = PVISOR_CPUID_FEATURES;
+		e[1].eax = PVISOR_ABI_VERSION;
+		e[1].ebx = pv_bits;
+		cpuid->nent += 2;
+	}
 	if (ioctl(vcpu_fd, KVM_SET_CPUID2, cpuid) < 0)
 		log_errno("KVM_SET_CPUID2");
 	else
@@ -198,7 +218,7 @@ int x86_init_vcpu(int kvm_fd, int vcpu_fd, uint64_t cr3, uint64_t entry, uint64_
 	struct kvm_sregs sregs;
 	struct kvm_regs regs;
 
-	if (set_cpuid(kvm_fd, vcpu_fd) < 0)
+	if (x86_set_cpuid(kvm_fd, vcpu_fd, PVISOR_CPUID_PV_CPU | PVISOR_CPUID_PV_DEVICES) < 0)
 		return -1;
 	if (ioctl(vcpu_fd, KVM_GET_SREGS, &sregs) < 0) {
 		log_errno("KVM_GET_SREGS");

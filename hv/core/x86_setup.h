@@ -20,6 +20,16 @@ void x86_build_hypercall_page(uint8_t *page);
  * CPL3 at entry with rdi = arg. Returns 0 or -1 after logging. */
 int x86_init_vcpu(int kvm_fd, int vcpu_fd, uint64_t cr3, uint64_t entry, uint64_t arg);
 
+/* Sets the vCPU's CPUID: KVM's, plus pvisor's leaves when pv_bits != 0
+ * (PVISOR_CPUID_PV_*). Returns 0 or -1 after logging. */
+int x86_set_cpuid(int kvm_fd, int vcpu_fd, uint32_t pv_bits);
+
+/* Hybrid and full mode (docs/full-virt.md): writes the boot loader's GDT
+ * and identity page tables into guest RAM and starts the vCPU at CPL0 in
+ * long mode at entry with rdi = arg, interrupts off. */
+int x86_init_vcpu_native(int kvm_fd, int vcpu_fd, uint8_t *ram, uint64_t ram_size,
+			 uint64_t entry, uint64_t arg, uint32_t pv_bits);
+
 /* Human name of exception vector v ("page fault"). */
 const char *x86_vector_name(unsigned v);
 

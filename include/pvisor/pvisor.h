@@ -12,5 +12,6 @@
 #include "memory.h"
 #include "callback.h"
 #include "device.h"
+#include "platform.h"
 
 #endif

@@ -1,0 +1,97 @@
+# tests/suites/fullvirt.sh: full-virtualization and hybrid mode (sourced
+# by tests/run, which calls suite_fullvirt). docs/full-virt.md is the
+# machine under test.
+#   fullvirt/raw/*      raw CPL0 guests (tests/fullraw) that attack the
+#                       emulated PC: every port, unbacked MMIO, nonsense
+#                       DMA and disk commands, interrupt storms; on the
+#                       sanitizer build
+#   full/*, hybrid/*    the functional guest tests (tests/guest) in the
+#                       other two modes: the same binaries as in PV mode
+#   full-blk/*          block guests (tests/blk) on the emulated ATA disk
+#   badinput/mode-*     bad --mode values and hardware the PC cannot have
+# Guests at CPL0 are emulated instruction by instruction on nested hosts
+# (docs/full-virt.md): timeouts are the PV ones times FULL_TIMEOUT_SCALE.
+# shellcheck shell=bash disable=SC2154
+
+source tests/net/netns.sh
+
+FULL_TIMEOUT_SCALE=4
+# The functional guests that run in every mode (the rest need what only
+# PV offers: ballooning, hypercall-level hostility, exit counters).
+FULL_GUEST_TESTS="${FULL_GUEST_TESTS:-}"
+
+# fullvirt_raw NAME EXPECT [PVISOR ARGS...]: a raw guest must exit 0 and
+# print EXPECT on its serial console.
+fullvirt_raw() {
+	local name=fullvirt/raw/$1 want=$2 img=$B/fullraw/$1.elf rc
+	shift 2
+	wanted "$name" || return 0
+	timeout --kill-after=5 120 "$PVSAN" run --mode=full --timeout 100 "$@" "$img" \
+		>"$tmp/out" 2>"$tmp/err" </dev/null
+	rc=$?
+	if [[ $rc -ne 0 ]]; then
+		fail "$name" "exit $rc: $(tail -c 300 "$tmp/err" | tr '\n' '|') $(tail -c 200 "$tmp/out" | tr -d '\0' | tr '\n' '|')"
+	elif ! grep -aqF -- "$want" "$tmp/out"; then
+		fail "$name" "no '$want' on the console: $(tail -c 200 "$tmp/out" | tr '\n' '|')"
+	elif grep -q 'AddressSanitizer\|runtime error:' "$tmp/err"; then
+		fail "$name" "sanitizer report: $(grep -m1 'AddressSanitizer\|runtime error' "$tmp/err")"
+	else
+		pass "$name"
+	fi
+}
+
+fullvirt_raw_tests() {
+	local disk=$tmp/fullvirt-disk.img ns
+	truncate -s 8M "$disk"
+	fullvirt_raw port_probe "port probe: survived"
+	fullvirt_raw mmio_probe "mmio probe: survived"
+	fullvirt_raw irq_storm "irq storm: interrupts taken"
+	fullvirt_raw dma_attack "dma attack: survived" --disk "$disk"
+	if wanted fullvirt/raw/dma_attack_nic && net_available >/dev/null && net_setup ns; then
+		fullvirt_nic_attack "$ns" "$disk"
+	else
+		skip fullvirt/raw/dma_attack_nic "no network namespaces here"
+	fi
+	rm -f "$disk"
+}
+
+# The same attack with a NIC: pvisor opens a TAP inside a namespace.
+fullvirt_nic_attack() {
+	local ns=$1 disk=$2 rc
+	net_exec "$ns" timeout --kill-after=5 120 "$PVSAN" run --mode=full --timeout 100 \
+		--disk "$disk" --net tap=pvtap0 "$B/fullraw/dma_attack.elf" \
+		>"$tmp/out" 2>"$tmp/err" </dev/null
+	rc=$?
+	if [[ $rc -eq 0 ]] && grep -aq "dma attack: survived" "$tmp/out" &&
+		! grep -aq "no NIC" "$tmp/out" && ! grep -q 'AddressSanitizer\|runtime error:' "$tmp/err"; then
+		pass fullvirt/raw/dma_attack_nic
+	else
+		fail fullvirt/raw/dma_attack_nic "exit $rc: $(tail -c 300 "$tmp/out" | tr -d '\0' | tr '\n' '|') $(head -c 300 "$tmp/err")"
+	fi
+	net_teardown
+}
+
+fullvirt_badinput() {
+	local p=$PVSAN img=$B/guest/guest/apps/hello.elf
+	expect_error mode-unknown 125 "--mode 'turbo'" -- $p run --mode turbo "$img"
+	expect_error mode-missing-value 125 "needs a value" -- $p run --mode
+	expect_error mode-full-three-disks 125 "at most 2 --disk" -- $p run --mode=full \
+		--disk "$tmp/a.img" --disk "$tmp/b.img" --disk "$tmp/c.img" "$img"
+	expect_error mode-full-missing-disk 125 "--disk" -- $p run --mode=full \
+		--disk "$tmp/nope/missing.img" "$img"
+}
+
+# fullvirt_guest_tests MODE: the functional guests in MODE.
+fullvirt_guest_tests() {
+	local mode=$1 t
+	for t in $FULL_GUEST_TESTS; do
+		run_guest_test "tests/guest/$t.c" "$PVSAN" "$mode" "--mode=$mode" "$FULL_TIMEOUT_SCALE"
+	done
+}
+
+suite_fullvirt() {
+	fullvirt_raw_tests
+	fullvirt_badinput
+	fullvirt_guest_tests full
+	fullvirt_guest_tests hybrid
+}
