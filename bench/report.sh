@@ -97,4 +97,8 @@ than veth (round trips: veth/guest). Target ≥ 0.5.
 $(split_rows net)
 
 EOF2
+# PV vs hybrid vs full mode: the section bench/modes.sh wrote, if it ran.
+if [[ -f $d/modes.md ]]; then
+	cat "$d/modes.md"
+fi
 cat bench/notes.md   # hand-written analysis, kept with the generator

@@ -21,13 +21,25 @@ GUEST_CFLAGS := -std=gnu11 -ffreestanding -nostdinc \
 	-mno-red-zone -fno-omit-frame-pointer -mcmodel=small -O2 -g \
 	-Wall -Wextra -Werror -MMD -MP
 GUEST_ASFLAGS := $(filter-out -std=gnu11,$(GUEST_CFLAGS)) -D__ASSEMBLY__
+# The kernel and its libraries use the general-purpose registers only. In
+# hybrid and full mode the kernel runs at CPL0, which nested-PVM hosts
+# emulate instruction by instruction, and that emulator executes SSE moves
+# but not SSE arithmetic, pxor or movd/movq (the domain then ends with a
+# KVM internal error): gcc would otherwise use them to zero and copy
+# structures. printf's variadic entry points opt back in (guest/lib/printf.c).
+# Programs are built as before, with SSE: -mgeneral-regs-only would silently
+# break the calling convention of double arguments (gcc 12 passes them on
+# the stack then). A program that wants to run natively on such hosts keeps
+# SIMD out of its own code (docs/guest.md, "One binary, three platforms").
+GUEST_NO_SIMD := -mgeneral-regs-only
 GUEST_LDSCRIPT := guest/arch/x86_64/guest.ld
 GUEST_LDFLAGS := -nostdlib -static -no-pie -z noexecstack -z max-page-size=4096 \
 	-T $(GUEST_LDSCRIPT)
 GUEST_LIBGCC := $(shell $(GUEST_CC) -print-libgcc-file-name)
 
 GUEST_LIB_SRCS := $(sort $(wildcard guest/arch/x86_64/*.S guest/arch/x86_64/*.c \
-	guest/kernel/*.c guest/drivers/*.c guest/netstack/*.c guest/lib/*.c))
+	guest/kernel/*.c guest/drivers/*.c guest/drivers/native/*.c guest/netstack/*.c \
+	guest/lib/*.c))
 GUEST_LIB_OBJS := $(patsubst %,$(B)/guest/%.o,$(basename $(GUEST_LIB_SRCS)))
 GUEST_LIB := $(B)/guest/libpvkernel.a
 
@@ -41,11 +53,15 @@ guest: $(GUEST_IMAGES)
 guest-clean:
 	rm -rf $(B)/guest
 
-$(B)/guest/%.o: %.c
+# Objects depend on this file too: a change of flags rebuilds them.
+$(B)/guest/%.o: %.c guest/guest.mk
 	@mkdir -p $(dir $@)
-	$(GUEST_CC) $(GUEST_CFLAGS) -c -o $@ $<
+	$(GUEST_CC) $(GUEST_CFLAGS) $(GUEST_NO_SIMD) -c -o $@ $<
 
-$(B)/guest/%.o: %.S
+# printf.c chooses per function (its variadic entry points need SSE).
+$(B)/guest/guest/lib/printf.o: GUEST_NO_SIMD :=
+
+$(B)/guest/%.o: %.S guest/guest.mk
 	@mkdir -p $(dir $@)
 	$(GUEST_CC) $(GUEST_ASFLAGS) -c -o $@ $<
 
@@ -56,7 +72,7 @@ $(GUEST_LIB): $(GUEST_LIB_OBJS)
 
 # The whole archive is linked in: the kernel's strong definitions of the C
 # library's hooks must win over its weak defaults, and _start lives there.
-$(B)/guest/%.elf: %.c $(GUEST_LIB) $(GUEST_LDSCRIPT)
+$(B)/guest/%.elf: %.c $(GUEST_LIB) $(GUEST_LDSCRIPT) guest/guest.mk
 	@mkdir -p $(dir $@)
 	$(GUEST_CC) $(GUEST_CFLAGS) -MF $(B)/guest/$*.d -MT $@ -c -o $(B)/guest/$*.o $<
 	$(GUEST_LD) $(GUEST_LDFLAGS) -o $@ $(B)/guest/$*.o \

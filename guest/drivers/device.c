@@ -9,10 +9,10 @@
 #include <string.h>
 #include <pv/device.h>
 #include <pv/events.h>
-#include <pv/hypercall.h>
 #include <pv/kernel.h>
 #include <pv/mm.h>
 #include <pv/virtq.h>
+#include "../kernel/platform.h"
 
 _Static_assert(PV_VIRTQ_EIO == EIO && PV_VIRTQ_EINVAL == EINVAL && PV_VIRTQ_ENOSPC == ENOSPC,
 	       "pv/virtq.h errno values are the C library's");
@@ -91,11 +91,11 @@ int pv_device_status(unsigned index)
 	return d ? (int)d->status : -ENODEV;
 }
 
-/* ---- Hypercall --------------------------------------------------------- */
+/* ---- DEVICE_OP (a hypercall; -ENODEV on a machine without PV devices) --- */
 
 static int device_op(unsigned cmd, unsigned index)
 {
-	return (int)hc_device_op(cmd, index);
+	return (int)platform->device_op(cmd, index);
 }
 
 /* ---- Queues ------------------------------------------------------------ */

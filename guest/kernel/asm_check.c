@@ -15,6 +15,7 @@ SAME(ASM_VCPU0_PENDING, PVISOR_SHARED_INFO_GVA +
 SAME(ASM_VCPU0_MASK, PVISOR_SHARED_INFO_GVA +
      offsetof(struct pvisor_shared_info, vcpu_info[0].upcall_mask));
 SAME(ASM_PORT_KICK, PVISOR_PORT_KICK);
+SAME(ASM_FRAME_UPCALL, PVISOR_FRAME_UPCALL);
 
 SAME(FRAME_R15, offsetof(struct pvisor_frame, r15));
 SAME(FRAME_R11, offsetof(struct pvisor_frame, r11));

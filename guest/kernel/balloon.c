@@ -27,7 +27,7 @@ static size_t balloon_pages;
 
 long pv_memory_op(unsigned int cmd, const uint64_t *pfns, size_t n)
 {
-	return hc_memory_op(cmd, pfns, n);
+	return platform->memory_op(cmd, pfns, n);
 }
 
 /* Sets the identity mapping of each pfn to RW+NX (map) or nothing. */

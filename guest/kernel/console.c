@@ -1,35 +1,15 @@
 /* console.c: console output and input, and __console_write(), the hook
  * the C library's stdio writes through. They go through the virtio
  * console's rings when that device runs (guest/drivers/vconsole.c), else
- * through PVISOR_HC_CONSOLE_IO. Kernel diagnostics (kprintf) always use
- * the hypercall, after flushing the ring, so they come out even when the
- * ring cannot be used. */
+ * through the platform's console (platform.h: PVISOR_HC_CONSOLE_IO, or the
+ * UART on an emulated PC). Kernel diagnostics (kprintf) always use the
+ * platform's console, after flushing the ring, so they come out even when
+ * the ring cannot be used. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include "kernel.h"
 #include "../drivers/vconsole.h"
-
-/* One hypercall for up to PVISOR_CONSOLE_IO_MAX bytes; loops on partial
- * counts. Returns len, or the error of the first refused piece. */
-static long hypercall_console_write(const void *buf, size_t len)
-{
-	const char *p = buf;
-	size_t left = len;
-
-	while (left) {
-		size_t chunk = left < PVISOR_CONSOLE_IO_MAX ? left : PVISOR_CONSOLE_IO_MAX;
-		long n = hc_console_io(PVISOR_CONSOLE_WRITE, p, chunk);
-
-		if (n < 0)
-			return n;
-		if (n == 0)
-			return -EIO;
-		p += n;
-		left -= (size_t)n;
-	}
-	return (long)len;
-}
 
 long pv_console_write(const void *buf, size_t len)
 {
@@ -39,13 +19,14 @@ long pv_console_write(const void *buf, size_t len)
 		n = 0;
 	if ((size_t)n == len)
 		return n;
-	n = hypercall_console_write((const char *)buf + n, len - (size_t)n);
+	n = platform->console_write((const char *)buf + n, len - (size_t)n);
 	return n < 0 ? n : (long)len;
 }
 
 void pv_console_flush(void)
 {
 	pv_vconsole_flush();
+	platform->console_flush();
 }
 
 long __console_write(const char *buf, unsigned long len)
@@ -67,7 +48,7 @@ void kprintf(const char *fmt, ...)
 	if ((size_t)n >= sizeof(buf))
 		n = sizeof(buf) - 1;
 	pv_vconsole_flush();
-	hypercall_console_write(buf, (size_t)n);
+	platform->console_write(buf, (size_t)n);
 }
 
 /* ---- Input -------------------------------------------------------------
@@ -102,9 +83,7 @@ long pv_console_read_nonblock(void *buf, size_t len)
 {
 	if (pv_vconsole_ready())
 		return pv_vconsole_read_nonblock(buf, len);
-	if (len > PVISOR_CONSOLE_IO_MAX)
-		len = PVISOR_CONSOLE_IO_MAX;
-	return hc_console_io(PVISOR_CONSOLE_READ, buf, len);
+	return platform->console_read(buf, len);
 }
 
 long pv_console_read(void *buf, size_t len)

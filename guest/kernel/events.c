@@ -47,7 +47,7 @@ void pv_events_restore(unsigned long old)
 	/* A locked store: the pending check below cannot pass it. */
 	__atomic_store_n((uint8_t *)&v->upcall_mask, 0, __ATOMIC_SEQ_CST);
 	if (v->upcall_pending)
-		pv_kick();
+		platform_kick();
 }
 
 /* ---- Demultiplexing ------------------------------------------------------ */
@@ -107,7 +107,7 @@ struct context *upcall_handler(struct context *ctx)
 
 void events_init(void)
 {
-	long err = hc_callback_op(PVISOR_CALLBACK_UPCALL, (unsigned long)upcall_entry, 0, 0);
+	long err = platform->upcall_register(upcall_entry);
 
 	if (err < 0)
 		pv_panic("cannot register the upcall entry (error %ld)", err);
@@ -115,7 +115,7 @@ void events_init(void)
 
 /* ---- Ports --------------------------------------------------------------- */
 
-/* Runs a port-allocating hypercall and installs the handler before any
+/* Runs a port-allocating operation and installs the handler before any
  * event on the new port can be delivered. */
 static int port_open(long port, pv_event_handler_t fn, void *arg)
 {
@@ -132,7 +132,7 @@ static int port_open(long port, pv_event_handler_t fn, void *arg)
 int pv_evtchn_bind_virq(unsigned int virq, pv_event_handler_t fn, void *arg)
 {
 	unsigned long flags = pv_events_disable();
-	int port = port_open(hc_evtchn_op(PVISOR_EVTCHN_BIND_VIRQ, virq, 0), fn, arg);
+	int port = port_open(platform->evtchn_op(PVISOR_EVTCHN_BIND_VIRQ, virq, 0), fn, arg);
 
 	pv_events_restore(flags);
 	return port;
@@ -141,7 +141,7 @@ int pv_evtchn_bind_virq(unsigned int virq, pv_event_handler_t fn, void *arg)
 int pv_evtchn_alloc_unbound(unsigned int remote, pv_event_handler_t fn, void *arg)
 {
 	unsigned long flags = pv_events_disable();
-	int port = port_open(hc_evtchn_op(PVISOR_EVTCHN_ALLOC_UNBOUND, remote, 0), fn, arg);
+	int port = port_open(platform->evtchn_op(PVISOR_EVTCHN_ALLOC_UNBOUND, remote, 0), fn, arg);
 
 	pv_events_restore(flags);
 	return port;
@@ -151,7 +151,7 @@ int pv_evtchn_bind_interdomain(unsigned int remote, unsigned int rport,
 			       pv_event_handler_t fn, void *arg)
 {
 	unsigned long flags = pv_events_disable();
-	int port = port_open(hc_evtchn_op(PVISOR_EVTCHN_BIND_INTERDOMAIN, remote, rport),
+	int port = port_open(platform->evtchn_op(PVISOR_EVTCHN_BIND_INTERDOMAIN, remote, rport),
 			     fn, arg);
 
 	pv_events_restore(flags);
@@ -173,13 +173,13 @@ int pv_evtchn_set_handler(unsigned int port, pv_event_handler_t fn, void *arg)
 
 int pv_evtchn_send(unsigned int port)
 {
-	return (int)hc_evtchn_op(PVISOR_EVTCHN_SEND, port, 0);
+	return (int)platform->evtchn_op(PVISOR_EVTCHN_SEND, port, 0);
 }
 
 int pv_evtchn_close(unsigned int port)
 {
 	unsigned long flags = pv_events_disable();
-	int err = (int)hc_evtchn_op(PVISOR_EVTCHN_CLOSE, port, 0);
+	int err = (int)platform->evtchn_op(PVISOR_EVTCHN_CLOSE, port, 0);
 
 	if (err == 0 && port_valid(port))
 		handlers[port] = (struct port_handler){ 0 };
@@ -194,15 +194,16 @@ void pv_evtchn_mask(unsigned int port)
 }
 
 /* Clears the mask bit ourselves; only if the port became pending while
- * masked is the hypercall needed to have it delivered. */
+ * masked is the UNMASK operation (a hypercall in PV mode) needed to have it
+ * delivered. */
 int pv_evtchn_unmask(unsigned int port)
 {
 	if (!port_valid(port))
-		return (int)hc_evtchn_op(PVISOR_EVTCHN_UNMASK, port, 0);
+		return (int)platform->evtchn_op(PVISOR_EVTCHN_UNMASK, port, 0);
 	__atomic_fetch_and(mask_word(port), ~(1ull << (port % 64)), __ATOMIC_SEQ_CST);
 	if (!pv_evtchn_pending(port))
 		return 0;
-	return (int)hc_evtchn_op(PVISOR_EVTCHN_UNMASK, port, 0);
+	return (int)platform->evtchn_op(PVISOR_EVTCHN_UNMASK, port, 0);
 }
 
 int pv_evtchn_pending(unsigned int port)

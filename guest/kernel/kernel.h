@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <pvisor/pvisor.h>
 #include <pv/pv.h>
-#include "../arch/x86_64/hypercall.h"
+#include "platform.h"
 
 #define SHARED_INFO ((volatile struct pvisor_shared_info *)PVISOR_SHARED_INFO_GVA)
 
@@ -23,7 +23,8 @@ int main(int argc, char **argv);
 /* args.c */
 void args_parse(const char *cmdline);
 
-/* console.c: kernel messages, prefixed by nothing; one hypercall each. */
+/* console.c: kernel messages, prefixed by nothing; one platform console
+ * write each (platform.h). */
 __attribute__((__format__(__printf__, 1, 2))) void kprintf(const char *fmt, ...);
 
 /* shutdown.c */

@@ -12,6 +12,7 @@ const struct pvisor_start_info *pv_start_info(void)
 	return &boot_info;
 }
 
+/* The fixed pages are at their addresses, or absent (full mode: 0). */
 static void check_start_info(const struct pvisor_start_info *si)
 {
 	if (si->magic != PVISOR_START_MAGIC)
@@ -19,18 +20,21 @@ static void check_start_info(const struct pvisor_start_info *si)
 	if (si->abi_version != PVISOR_ABI_VERSION)
 		pv_panic("hypervisor speaks ABI %u, this guest %u",
 			 si->abi_version, PVISOR_ABI_VERSION);
-	if (si->shared_info != PVISOR_SHARED_INFO_GVA ||
-	    si->hypercall_page != PVISOR_HYPERCALL_PAGE_GVA)
+	if ((si->shared_info && si->shared_info != PVISOR_SHARED_INFO_GVA) ||
+	    (si->hypercall_page && si->hypercall_page != PVISOR_HYPERCALL_PAGE_GVA))
 		pv_panic("shared info / hypercall page not at the fixed addresses");
 }
 
-/* Runs on the boot stack with events masked. */
+/* Runs on the boot stack with events masked (in PV mode; the platform's
+ * init masks them natively). The platform comes first: everything after it,
+ * a panic included, uses its operations. */
 __attribute__((__noreturn__)) void kernel_start(struct pvisor_start_info *si);
 
 void kernel_start(struct pvisor_start_info *si)
 {
 	boot_info = *si;
 	boot_info.cmdline[PVISOR_CMDLINE_MAX - 1] = '\0';
+	platform_install(&boot_info);
 	check_start_info(&boot_info);
 
 	pages_init(boot_info.first_free_pfn, boot_info.nr_pages);
@@ -38,7 +42,7 @@ void kernel_start(struct pvisor_start_info *si)
 	events_init();
 	trap_init();
 	timer_init();
-	pv_vconsole_init();   /* without it, the console hypercall serves */
+	pv_vconsole_init();   /* without it, the platform's console serves */
 	args_parse(boot_info.cmdline);
 	thread_create_main(main, pv_argc(), pv_argv());
 

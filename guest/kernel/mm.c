@@ -1,5 +1,6 @@
 /* mm.c: the PV MMU: building PTEs and applying batches of leaf-PTE updates
- * with PVISOR_HC_MMU_UPDATE (one hypercall, one TLB flush per batch). */
+ * (platform.h mmu_update: PVISOR_HC_MMU_UPDATE in PV mode, one hypercall and
+ * one TLB flush per batch; the kernel's own page tables natively). */
 #include <errno.h>
 #include "kernel.h"
 
@@ -17,7 +18,7 @@ uint64_t pv_pte(uint64_t pfn, unsigned int flags)
 int pv_mmu_update(const struct pvisor_mmu_update *reqs, size_t n, size_t *done)
 {
 	uint64_t applied = 0;
-	long err = hc_mmu_update(reqs, n, &applied);
+	long err = platform->mmu_update(reqs, n, &applied);
 
 	if (done)
 		*done = applied;

@@ -178,8 +178,8 @@ static struct pv_thread *pick_next(void)
 	return next;
 }
 
-/* Arms the hypervisor timer for the thread about to run. Not for idle: its
- * SCHED_BLOCK carries the next deadline itself, which saves an exit per
+/* Arms the platform timer for the thread about to run. Not for idle: its
+ * block carries the next deadline itself, which saves an exit per
  * sleep (a stale armed timer only causes one spurious upcall). */
 static void program_timer_for(struct pv_thread *next)
 {
@@ -295,7 +295,8 @@ void pv_sched_stats(struct pv_sched_stats *out)
 
 /* ---- Idle ----------------------------------------------------------------------
  * The boot context becomes the idle thread. When nothing is runnable it
- * blocks the vCPU until the next timer deadline; SCHED_BLOCK unmasks events
+ * blocks the vCPU until the next timer deadline (platform.h block: the
+ * SCHED_BLOCK hypercall, or sti; hlt natively), which unmasks events
  * atomically, and what woke it is delivered as an upcall on return, which
  * switches straight to the woken thread. A deadline that passed without an
  * event is handled here, by running the expired timers. */
@@ -311,8 +312,8 @@ void idle_loop(void)
 			continue;
 		}
 		sched_stats.idle_blocks++;
-		hc_sched_op(PVISOR_SCHED_BLOCK, timer_next_deadline(), 0, 0);
-		/* Events are unmasked now (SCHED_BLOCK cleared the mask). */
+		platform->block(timer_next_deadline());
+		/* Events are unmasked now (block cleared the mask). */
 	}
 }
 

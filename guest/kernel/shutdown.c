@@ -5,24 +5,23 @@
 #include <stdlib.h>
 #include "kernel.h"
 #include "thread_internal.h"
-#include "../drivers/vconsole.h"
 
-static __attribute__((__noreturn__)) void shutdown(unsigned long reason, unsigned long status,
+static __attribute__((__noreturn__)) void shutdown(unsigned int reason, unsigned int status,
 						   const struct pvisor_frame *frame)
 {
 	for (;;)
-		hc_sched_op(PVISOR_SCHED_SHUTDOWN, reason, status, (unsigned long)frame);
+		platform->shutdown(reason, status, frame);
 }
 
 void pv_poweroff(int status)
 {
-	pv_vconsole_flush();
-	shutdown(PVISOR_SHUTDOWN_POWEROFF, (unsigned long)status & 0xff, NULL);
+	pv_console_flush();
+	shutdown(PVISOR_SHUTDOWN_POWEROFF, (unsigned int)status & 0xff, NULL);
 }
 
 void pv_reboot(void)
 {
-	pv_vconsole_flush();
+	pv_console_flush();
 	shutdown(PVISOR_SHUTDOWN_REBOOT, 0, NULL);
 }
 

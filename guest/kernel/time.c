@@ -1,48 +1,14 @@
-/* time.c: the PV clock: monotonic and wall-clock time read from the shared
- * info page and the TSC, without any exit. */
+/* time.c: monotonic and wall-clock time from the platform's clock
+ * (platform.h: the PV clock in the shared info page and the TSC, without any
+ * exit; or the TSC calibrated at boot and the CMOS clock natively), kept
+ * monotonic here, and converting seconds to a date. */
 #include "kernel.h"
 
 static uint64_t last_ns;	/* largest value returned: keeps time monotonic */
 
-static inline uint64_t rdtsc_ordered(void)
-{
-	uint32_t lo, hi;
-
-	/* lfence keeps rdtsc from running ahead of the loads before it. */
-	__asm__ volatile("lfence; rdtsc" : "=a"(lo), "=d"(hi) : : "memory");
-	return ((uint64_t)hi << 32) | lo;
-}
-
-/* System time by the formula in shared_info.h, read under its seqlock. */
-static uint64_t pvclock_read(void)
-{
-	volatile struct pvisor_vcpu_time *t = &pv_vcpu0()->time;
-	uint64_t tsc_timestamp, system_time, tsc, delta;
-	uint32_t version, mul;
-	int8_t shift;
-
-	do {
-		version = t->version;
-		__asm__ volatile("" ::: "memory");
-		tsc_timestamp = t->tsc_timestamp;
-		system_time = t->system_time;
-		mul = t->tsc_to_system_mul;
-		shift = t->tsc_shift;
-		tsc = rdtsc_ordered();
-		__asm__ volatile("" ::: "memory");
-	} while ((version & 1) || version != t->version);
-
-	delta = tsc > tsc_timestamp ? tsc - tsc_timestamp : 0;
-	if (shift >= 0)
-		delta <<= shift;
-	else
-		delta >>= -shift;
-	return system_time + (uint64_t)(((unsigned __int128)delta * mul) >> 32);
-}
-
 uint64_t pv_clock_ns(void)
 {
-	uint64_t now = pvclock_read();
+	uint64_t now = platform->clock_ns();
 	uint64_t last = __atomic_load_n(&last_ns, __ATOMIC_RELAXED);
 
 	do {
@@ -53,27 +19,12 @@ uint64_t pv_clock_ns(void)
 	return now;
 }
 
-/* The wall clock at system time 0, under its own seqlock. */
-static void wallclock_base(uint64_t *sec, uint32_t *nsec)
-{
-	volatile struct pvisor_shared_info *si = SHARED_INFO;
-	uint32_t version;
-
-	do {
-		version = si->wc_version;
-		__asm__ volatile("" ::: "memory");
-		*sec = si->wc_sec;
-		*nsec = si->wc_nsec;
-		__asm__ volatile("" ::: "memory");
-	} while ((version & 1) || version != si->wc_version);
-}
-
 void pv_wallclock(uint64_t *sec, uint32_t *nsec)
 {
 	uint64_t base_sec, now = pv_clock_ns(), ns;
 	uint32_t base_nsec;
 
-	wallclock_base(&base_sec, &base_nsec);
+	platform->wallclock_base(&base_sec, &base_nsec);
 	ns = base_nsec + now % PV_NSEC_PER_SEC;
 	*sec = base_sec + now / PV_NSEC_PER_SEC + ns / PV_NSEC_PER_SEC;
 	*nsec = (uint32_t)(ns % PV_NSEC_PER_SEC);

@@ -1,12 +1,13 @@
 /* timer.c: the kernel timer queue.
  *
  * Armed timers sit in a list sorted by deadline (new deadlines are usually
- * the latest, so insertion scans from the tail). The hypervisor offers one
- * one-shot timer (PVISOR_HC_SET_TIMER raising VIRQ_TIMER); timer_program()
- * points it at the earliest deadline the kernel needs, the head of the
- * queue or the end of the running thread's time slice, and makes the
- * hypercall only when that moves the hardware deadline earlier. A timer that
- * fires earlier than needed costs one harmless upcall, which re-programs. */
+ * the latest, so insertion scans from the tail). The platform offers one
+ * one-shot timer raising VIRQ_TIMER (platform.h set_timer: the SET_TIMER
+ * hypercall in PV mode, the PIT natively); timer_program() points it at
+ * the earliest deadline the kernel needs, the head of the queue or the end
+ * of the running thread's time slice, and re-arms it only when that moves
+ * the hardware deadline earlier. A timer that fires earlier than needed
+ * (the PIT cannot count far) costs one harmless upcall, which re-programs. */
 #include "kernel.h"
 #include "thread_internal.h"
 
@@ -86,7 +87,7 @@ void timer_program(void)
 		return;
 	programmed = want;
 	sched_stats.timer_sets++;
-	hc_set_timer(want);
+	platform->set_timer(want);
 }
 
 /* VIRQ_TIMER: whatever was programmed has fired. */

@@ -154,8 +154,8 @@ struct context *trap_handler(struct context *ctx)
 
 void trap_init(void)
 {
-	long err = hc_callback_op(PVISOR_CALLBACK_TRAP, (unsigned long)trap_entry,
-				  (unsigned long)(alt_stack + ALT_STACK_SIZE), 1ul << VECTOR_PF);
+	long err = platform->trap_register(trap_entry, (uintptr_t)(alt_stack + ALT_STACK_SIZE),
+					   1ul << VECTOR_PF);
 
 	if (err < 0)
 		pv_panic("cannot register the trap entry (error %ld)", err);

@@ -16,6 +16,25 @@
 #include <stdio.h>
 #include <string.h>
 
+/* The guest is built without SIMD registers (guest/guest.mk: on hosts that
+ * emulate CPL0 code, most SSE instructions end the domain). This file is
+ * built with them, for two things only: the one va_arg of a double, here,
+ * and the variadic entry points at the end. Everything between uses the
+ * general registers only and sees a double as its IEEE 754 bits. */
+static uint64_t va_arg_double_bits(va_list *ap, int long_double)
+{
+	union { double d; uint64_t u; } bits;
+
+	if (long_double)
+		bits.d = (double)va_arg(*ap, long double);
+	else
+		bits.d = va_arg(*ap, double);
+	return bits.u;
+}
+
+#pragma GCC push_options
+#pragma GCC target("general-regs-only")
+
 long __console_write(const char *buf, unsigned long len);
 
 #define CONSOLE_CHUNK 512
@@ -484,12 +503,12 @@ static void big_to_digits(const struct bignum *b, struct decimal *dec)
 	dec->nd = n;
 }
 
-/* Expands |v| (finite) exactly: v = m * 2^e = m * 5^-e / 10^-e for e < 0. */
-static void decimal_from_double(double v, struct decimal *dec)
+/* Expands |v| (finite, given as its IEEE 754 bits) exactly:
+ * v = m * 2^e = m * 5^-e / 10^-e for e < 0. */
+static void decimal_from_double(uint64_t bits, struct decimal *dec)
 {
-	union { double d; uint64_t u; } bits = { v };
-	uint64_t m = bits.u & ((1ull << 52) - 1);
-	int bexp = (bits.u >> 52) & 0x7ff;
+	uint64_t m = bits & ((1ull << 52) - 1);
+	int bexp = (bits >> 52) & 0x7ff;
 	int e, frac_digits = 0;
 	struct bignum b;
 
@@ -709,21 +728,14 @@ static void layout_general(struct float_layout *lo, struct decimal *dec,
 
 static void format_float(struct sink *s, const struct spec *sp, va_list *ap)
 {
-	double v;
-	union { double d; uint64_t u; } bits;
+	uint64_t bits = va_arg_double_bits(ap, sp->len == LEN_BIG_L);
 	struct float_layout lo;
 	struct decimal dec;
 	char c = sp->conv, lower = c | 0x20;
 	int upper = c != lower, alt = (sp->flags & FL_ALT) != 0;
 	long prec = sp->prec < 0 ? 6 : sp->prec;
 
-	if (sp->len == LEN_BIG_L)
-		v = (double)va_arg(*ap, long double);
-	else
-		v = va_arg(*ap, double);
-	bits.d = v;
-
-	if (bits.u >> 63)
+	if (bits >> 63)
 		lo.sign = "-";
 	else if (sp->flags & FL_PLUS)
 		lo.sign = "+";
@@ -731,12 +743,12 @@ static void format_float(struct sink *s, const struct spec *sp, va_list *ap)
 		lo.sign = " ";
 	else
 		lo.sign = "";
-	if (((bits.u >> 52) & 0x7ff) == 0x7ff) {
-		emit_nonfinite(s, sp, lo.sign, (bits.u << 12) != 0, upper);
+	if (((bits >> 52) & 0x7ff) == 0x7ff) {
+		emit_nonfinite(s, sp, lo.sign, (bits << 12) != 0, upper);
 		return;
 	}
 
-	decimal_from_double(v, &dec);
+	decimal_from_double(bits, &dec);
 	if (lower == 'f') {
 		decimal_round(&dec, dec.exp + prec);
 		layout_fixed(&lo, &dec, prec, alt);
@@ -832,31 +844,9 @@ int vsnprintf(char *restrict buf, size_t size, const char *restrict fmt,
 	return result(&s);
 }
 
-int snprintf(char *restrict buf, size_t size, const char *restrict fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf, size, fmt, ap);
-	va_end(ap);
-	return n;
-}
-
 int vsprintf(char *restrict buf, const char *restrict fmt, va_list ap)
 {
 	return vsnprintf(buf, (size_t)__INT_MAX__ + 1, fmt, ap);
-}
-
-int sprintf(char *restrict buf, const char *restrict fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsprintf(buf, fmt, ap);
-	va_end(ap);
-	return n;
 }
 
 /* ---- console entry points ------------------------------------------------------ */
@@ -879,32 +869,10 @@ int vprintf(const char *restrict fmt, va_list ap)
 	return result(&s);
 }
 
-int printf(const char *restrict fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vprintf(fmt, ap);
-	va_end(ap);
-	return n;
-}
-
 int vfprintf(FILE *restrict f, const char *restrict fmt, va_list ap)
 {
 	(void)f;
 	return vprintf(fmt, ap);
-}
-
-int fprintf(FILE *restrict f, const char *restrict fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vfprintf(f, fmt, ap);
-	va_end(ap);
-	return n;
 }
 
 /* Writes s (plus a newline if asked) to the console, in one call when it
@@ -956,4 +924,55 @@ int fflush(FILE *f)
 {
 	(void)f;
 	return 0;
+}
+
+#pragma GCC pop_options
+
+/* ---- variadic entry points ---------------------------------------------------------
+ * Built with SSE: a caller passes double arguments in xmm registers, and
+ * only a prologue built with SSE saves them where va_arg finds them (with
+ * movaps, which the emulator handles; callers without doubles skip it). */
+
+int snprintf(char *restrict buf, size_t size, const char *restrict fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, size, fmt, ap);
+	va_end(ap);
+	return n;
+}
+
+int sprintf(char *restrict buf, const char *restrict fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsprintf(buf, fmt, ap);
+	va_end(ap);
+	return n;
+}
+
+int printf(const char *restrict fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vprintf(fmt, ap);
+	va_end(ap);
+	return n;
+}
+
+int fprintf(FILE *restrict f, const char *restrict fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vfprintf(f, fmt, ap);
+	va_end(ap);
+	return n;
 }

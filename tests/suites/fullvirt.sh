@@ -16,9 +16,16 @@
 source tests/net/netns.sh
 
 FULL_TIMEOUT_SCALE=4
-# The functional guests that run in every mode (the rest need what only
-# PV offers: ballooning, hypercall-level hostility, exit counters).
-FULL_GUEST_TESTS="${FULL_GUEST_TESTS:-}"
+# The functional guests that run in every mode. Left out, with the reason:
+# balloon, stats, reboot (PV hypercalls), assert_fail and crash_report (a
+# native guest reports on its own console, not pvisor's stderr), console
+# (formats doubles: needs SSE), fpu_context (SSE), console_input (a UART
+# has no end of input), trap_handler (user-mode fault bits: the kernel is
+# at CPL0), sleep_timers, threads_many, malloc_stress (sized for native
+# speed: wake-order and thread-count checks assume a CPU ~1000x faster
+# than CPL0 emulation). docs/full-virt.md, "Limits".
+FULL_GUEST_TESTS="${FULL_GUEST_TESTS:-args block_wake clock events_self exit_status guard_page idle
+	main_stack map_unmap mutex_cond preempt priority}"
 
 # fullvirt_raw NAME EXPECT [PVISOR ARGS...]: a raw guest must exit 0 and
 # print EXPECT on its serial console.
@@ -47,10 +54,12 @@ fullvirt_raw_tests() {
 	fullvirt_raw mmio_probe "mmio probe: survived"
 	fullvirt_raw irq_storm "irq storm: interrupts taken"
 	fullvirt_raw dma_attack "dma attack: survived" --disk "$disk"
-	if wanted fullvirt/raw/dma_attack_nic && net_available >/dev/null && net_setup ns; then
-		fullvirt_nic_attack "$ns" "$disk"
-	else
-		skip fullvirt/raw/dma_attack_nic "no network namespaces here"
+	if wanted fullvirt/raw/dma_attack_nic; then
+		if net_available >/dev/null && net_setup ns; then
+			fullvirt_nic_attack "$ns" "$disk"
+		else
+			skip fullvirt/raw/dma_attack_nic "no network namespaces here"
+		fi
 	fi
 	rm -f "$disk"
 }
@@ -81,17 +90,21 @@ fullvirt_badinput() {
 		--disk "$tmp/nope/missing.img" "$img"
 }
 
-# fullvirt_guest_tests MODE: the functional guests in MODE.
+# fullvirt_guest_tests MODE: the functional guests in MODE, built without
+# SIMD in their own code (Makefile, NOSIMD_IMAGES): the same binary in
+# every mode, PV included.
 fullvirt_guest_tests() {
 	local mode=$1 t
 	for t in $FULL_GUEST_TESTS; do
-		run_guest_test "tests/guest/$t.c" "$PVSAN" "$mode" "--mode=$mode" "$FULL_TIMEOUT_SCALE"
+		run_guest_test "tests/guest/$t.c" "$PVSAN" "$mode" "--mode=$mode" \
+			"$FULL_TIMEOUT_SCALE" "$B/nosimd"
 	done
 }
 
 suite_fullvirt() {
 	fullvirt_raw_tests
 	fullvirt_badinput
+	fullvirt_guest_tests pv
 	fullvirt_guest_tests full
 	fullvirt_guest_tests hybrid
 }

@@ -12,6 +12,7 @@
 #define ASM_VCPU0_PENDING	(ASM_SHARED_INFO_GVA + 0)  /* vcpu_info[0].upcall_pending */
 #define ASM_VCPU0_MASK		(ASM_SHARED_INFO_GVA + 1)  /* vcpu_info[0].upcall_mask */
 #define ASM_PORT_KICK		0xe4
+#define ASM_FRAME_UPCALL	1	/* PVISOR_FRAME_UPCALL */
 
 /* struct pvisor_frame offsets (callback.h). */
 #define FRAME_R15	0x00

@@ -61,10 +61,13 @@ trap_entry:
  * restored: an upcall that arrives once the mask is clear lands below
  * target-24 on the resumed context's own stack, never on the stack the
  * frame was on (which may be the shared alternate trap stack). If the mask
- * was cleared while an event is pending, the kick makes the hypervisor
- * deliver it now, as an upcall whose frame resumes at label 2. popfq then
- * restores the flags the compares clobbered and ret jumps to rip with
- * rsp = target. Every step is re-entrant. */
+ * was cleared while an event is pending, the platform's kick (platform.h:
+ * an exit to pvisor, or the native kick) delivers it now, as an upcall
+ * whose frame resumes in the kick or at label 2; the kick preserves every
+ * register and the flags. popfq then restores the flags the compares
+ * clobbered and ret jumps to rip with rsp = target. Every step is
+ * re-entrant. At CPL0 (hybrid and full mode) the same code runs
+ * unchanged: popfq may then also set IF, as the frame says. */
 	.globl	frame_restore
 	.type	frame_restore, @function
 	.balign	16
@@ -101,7 +104,7 @@ frame_restore:
 1:	lock andb $0, ASM_VCPU0_MASK		/* unmask (a full barrier) ... */
 	cmpb	$0, ASM_VCPU0_PENDING
 	je	2f
-	outb	%al, $ASM_PORT_KICK		/* ... and take what is pending */
+	call	*platform_kick_entry(%rip)	/* ... and take what is pending */
 2:	lea	8(%rsp), %rsp
 	popfq
 	ret

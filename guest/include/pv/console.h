@@ -1,6 +1,7 @@
 /* pv/console.h: the pvisor console: the virtio console's rings when the
- * device runs (guest/drivers/vconsole.c), the console hypercall before
- * that or without it.
+ * device runs (guest/drivers/vconsole.c), the platform's console before
+ * that or without it (the console hypercall; the 16550 UART in full mode,
+ * docs/guest.md "One binary, three platforms").
  *
  * printf() and friends write here too. Each write of up to
  * PVISOR_CONSOLE_IO_MAX bytes reaches the console in one piece, so lines
@@ -20,7 +21,8 @@ void pv_console_flush(void);
 
 /* Reads console input, blocking the calling thread until some is
  * available. Returns the byte count (at least 1), 0 at end of input, or
- * -errno. */
+ * -errno. On the UART (full mode) end of input cannot be seen: a reader
+ * waits for more. */
 long pv_console_read(void *buf, size_t len);
 
 /* Like pv_console_read() but never blocks: -EAGAIN when nothing is pending. */

@@ -1,7 +1,8 @@
 /* pv/events.h: event channels and the event mask.
  *
  * Event channels are pvisor's only interrupts (include/pvisor/
- * event_channel.h). The kernel binds a handler to each port it allocates;
+ * event_channel.h); natively, hardware interrupt lines are bound to ports
+ * too (pv/irq.h). The kernel binds a handler to each port it allocates;
  * when the port fires, the handler runs in upcall context: on the
  * interrupted thread's stack, with events masked, before any thread runs.
  * Handlers must be short and must not block; to hand work to a thread, use

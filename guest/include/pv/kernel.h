@@ -30,6 +30,16 @@ __attribute__((__noreturn__)) void pv_reboot(void);
 __attribute__((__noreturn__, __format__(__printf__, 1, 2)))
 void pv_panic(const char *fmt, ...);
 
+/* The machine this kernel found at boot: "pv" (pvisor, paravirtualized),
+ * "hybrid" (CPL0 on an emulated PC with pvisor's virtio devices) or "full"
+ * (CPL0, emulated PC hardware only). docs/guest.md, "One binary, three
+ * platforms". For messages and tests; programs need not care. */
+const char *pv_platform_name(void);
+
+/* Exits this vCPU has taken so far (hypercalls, doorbells, port I/O): the
+ * unit of virtualization cost. 0 when the machine cannot tell (full mode). */
+uint64_t pv_vcpu_exits(void);
+
 /* Stack size of the main thread. A program may define this variable to get a
  * different size (bytes; rounded up to pages): const size_t pv_main_stack_size
  * = 1 << 20; */

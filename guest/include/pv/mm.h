@@ -2,7 +2,10 @@
  *
  * The guest's page tables belong to the hypervisor (include/pvisor/mmu.h):
  * the guest changes mappings only through PVISOR_HC_MMU_UPDATE, which
- * applies a batch of leaf-PTE updates with a single TLB flush. Guest RAM
+ * applies a batch of leaf-PTE updates with a single TLB flush. Natively
+ * (hybrid and full mode) the kernel applies the same batches, with the
+ * same rules, to its own page tables; ballooning is not available there
+ * (pv_memory_op() returns -ENOSYS). Guest RAM
  * is identity-mapped at boot (virtual address == pfn << 12), so a page
  * from pv_pages_alloc() is usable at once at the address returned.
  *

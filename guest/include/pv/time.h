@@ -1,7 +1,9 @@
-/* pv/time.h: time from the PV clock.
+/* pv/time.h: time from the platform's clock.
  *
- * No hypercall and no exit: the clock is read from the shared info page
- * and the TSC. time.h (clock_gettime, nanosleep) is built on these. */
+ * No hypercall and no exit: in PV mode the clock is read from the shared
+ * info page and the TSC; natively (hybrid and full mode) it is the TSC,
+ * calibrated at boot, and the wall clock comes from the CMOS clock (whole
+ * seconds). time.h (clock_gettime, nanosleep) is built on these. */
 #ifndef PV_TIME_H
 #define PV_TIME_H
 

@@ -10,7 +10,9 @@
  *      (as the handler left the frame: it may change registers and rip);
  *   3. otherwise ends the domain with a crash report made from the frame.
  * Other exceptions are not routed to the guest: the hypervisor reports
- * them as a crash.
+ * them as a crash (natively, the kernel prints that report itself). The
+ * error code has PV_PF_USER set on every platform: the program runs at
+ * the kernel's privilege level, CPL3 in PV mode.
  *
  * Handlers run with events masked, on the faulting thread's stack or the
  * alternate stack; they may map pages (pv/mm.h) and print, but not block.
