@@ -101,10 +101,37 @@ fullvirt_guest_tests() {
 	done
 }
 
+# A disk written through the emulated ATA disk in full mode is checked from
+# the host and read back through virtio-blk in PV mode (and the reverse):
+# same images, same guest program, either device.
+fullvirt_blk_cross_mode() {
+	local name=full-blk/ata-then-virtio img=$tmp/fullvirt-blk.img rc
+	local guest=$B/nosimd/tests/blk/blk_integrity.elf
+	wanted "$name" || return 0
+	rm -f "$img"
+	truncate -s 8M "$img"
+	timeout --kill-after=5 300 "$PVSAN" run --mode=full --timeout 280 --mem 128M --disk "$img" \
+		--cmdline "write 41" "$guest" >"$tmp/out" 2>"$tmp/err" </dev/null
+	rc=$?
+	if [[ $rc -ne 0 ]] || ! grep -aq '^PASS blk_integrity' "$tmp/out"; then
+		fail "$name" "full-mode write: exit $rc: $(tail -n 2 "$tmp/out" | tr '\n' '|') $(head -n 3 "$tmp/err" | tr '\n' '|')"
+	elif ! blk_pattern check "$img" 41 >"$tmp/why"; then
+		fail "$name" "host check of the image: $(cat "$tmp/why")"
+	elif ! timeout --kill-after=5 60 "$PVSAN" run --timeout 50 --mem 128M --disk "$img" \
+		--cmdline "verify 41" "$guest" >"$tmp/out" 2>&1 </dev/null ||
+		! grep -q '^PASS blk_integrity' "$tmp/out"; then
+		fail "$name" "PV-mode verify: $(tail -n 2 "$tmp/out" | tr '\n' '|')"
+	else
+		pass "$name"
+	fi
+	rm -f "$img"
+}
+
 suite_fullvirt() {
 	fullvirt_raw_tests
 	fullvirt_badinput
 	fullvirt_guest_tests pv
 	fullvirt_guest_tests full
 	fullvirt_guest_tests hybrid
+	fullvirt_blk_cross_mode
 }
