@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <pvisor/abi.h>
+#include <pvisor/platform.h>
 
 #include "cli/options.h"
 #include "core/domain.h"
@@ -254,6 +255,12 @@ static int parse_run_options(int argc, char **argv, struct domain_config *cfg,
 	}
 	if (optind < argc)
 		cfg->image_path = argv[optind];
+	/* The emulated PC has its APICs just below 4 GiB (docs/full-virt.md). */
+	if (cfg->mode != DOMAIN_MODE_PV && cfg->mem_bytes > PVISOR_IOAPIC_GPA) {
+		log_error("--mem is too large for --mode=hybrid/full: RAM must end below the "
+			  "IOAPIC at %#x (at most %u MiB)", PVISOR_IOAPIC_GPA, PVISOR_IOAPIC_GPA >> 20);
+		return -1;
+	}
 	return attach_devices(cfg, devs);
 }
 

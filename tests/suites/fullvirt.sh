@@ -20,12 +20,11 @@ FULL_TIMEOUT_SCALE=4
 # balloon, stats, reboot (PV hypercalls), assert_fail and crash_report (a
 # native guest reports on its own console, not pvisor's stderr), console
 # (formats doubles: needs SSE), fpu_context (SSE), console_input (a UART
-# has no end of input), trap_handler (user-mode fault bits: the kernel is
-# at CPL0), sleep_timers, threads_many, malloc_stress (sized for native
+# has no end of input; passes in hybrid), sleep_timers, threads_many, malloc_stress (sized for native
 # speed: wake-order and thread-count checks assume a CPU ~1000x faster
 # than CPL0 emulation). docs/full-virt.md, "Limits".
 FULL_GUEST_TESTS="${FULL_GUEST_TESTS:-args block_wake clock events_self exit_status guard_page idle
-	main_stack map_unmap mutex_cond preempt priority}"
+	main_stack map_unmap mutex_cond preempt priority trap_handler}"
 
 # fullvirt_raw NAME EXPECT [PVISOR ARGS...]: a raw guest must exit 0 and
 # print EXPECT on its serial console.
@@ -86,6 +85,8 @@ fullvirt_badinput() {
 	expect_error mode-missing-value 125 "needs a value" -- $p run --mode
 	expect_error mode-full-three-disks 125 "at most 2 --disk" -- $p run --mode=full \
 		--disk "$tmp/a.img" --disk "$tmp/b.img" --disk "$tmp/c.img" "$img"
+	expect_error mode-full-mem-over-apic 125 "below the IOAPIC" -- $p run --mode=full \
+		--mem 5G "$img"
 	expect_error mode-full-missing-disk 125 "--disk" -- $p run --mode=full \
 		--disk "$tmp/nope/missing.img" "$img"
 }
