@@ -20,6 +20,9 @@
 #include "emul/ata.h"
 #include "scratch.h"
 
+#define IRQ_EDGES_LINE PVISOR_IRQ_ATA0
+#include "irq_probe.h"
+
 #define SECTORS     8192u                 /* the main image: 4 MiB */
 #define IMG_BYTES   (SECTORS * 512u)
 #define BIG_SECTORS (65536u + 8u)         /* sparse: for sector count 0 in LBA48 */
@@ -30,20 +33,7 @@ static const char *master_path, *slave_path, *ro_path, *big_path;
 
 /* ---- The interrupt line ------------------------------------------------------ */
 
-static unsigned pulses, bad_edges;
-static int line_level;
-
-static void irq_set(void *ctx, unsigned irq, int level)
-{
-	(void)ctx;
-	if (irq != PVISOR_IRQ_ATA0 || level == line_level)
-		bad_edges++;
-	if (level && !line_level)
-		pulses++;
-	line_level = level;
-}
-
-static const struct emul_irq irq_line = { irq_set, NULL };
+/* pulses, bad_edges and irq_line: irq_probe.h */
 
 /* ---- A channel and its registers ------------------------------------------------ */
 

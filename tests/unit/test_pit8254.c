@@ -7,6 +7,7 @@
 
 #include "check.h"
 #include "emul/pit8254.h"
+#include "irq_probe.h"
 
 #define NS 1000000000ull
 
@@ -525,44 +526,7 @@ static void with_real_loop(void)
 	pit8254_destroy(p);
 }
 
-/* ---- A real loop: an interrupt recorder safe across threads ---------------- */
-
-struct irq_waiter {
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	unsigned rises;
-};
-
-static void waiter_irq(void *ctx, unsigned irq, int lvl)
-{
-	struct irq_waiter *w = ctx;
-
-	(void)irq;
-	if (!lvl)
-		return;
-	pthread_mutex_lock(&w->lock);
-	w->rises++;
-	pthread_cond_broadcast(&w->cond);
-	pthread_mutex_unlock(&w->lock);
-}
-
-/* Waits until `want` pulses arrived; the 10 s bound is only ever reached
- * when the model is broken. Returns the count seen. */
-static unsigned wait_rises(struct irq_waiter *w, unsigned want)
-{
-	struct timespec until;
-	unsigned n;
-
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += 10;
-	pthread_mutex_lock(&w->lock);
-	while (w->rises < want)
-		if (pthread_cond_timedwait(&w->cond, &w->lock, &until))
-			break;
-	n = w->rises;
-	pthread_mutex_unlock(&w->lock);
-	return n;
-}
+/* ---- A real loop (struct irq_waiter: irq_probe.h) -------------------------- */
 
 
 /* The real thing: CLOCK_MONOTONIC, a running loop, the timerfd. The

@@ -18,6 +18,9 @@
 #include "check.h"
 #include "emul/rtl8139.h"
 
+#define IRQ_EDGES_LINE PVISOR_IRQ_NIC0
+#include "irq_probe.h"
+
 #define RAM_BYTES  (1u << 20)
 #define RING       0x10000u          /* RBSTART used by most cases */
 #define TXBUF      0x1000u
@@ -28,20 +31,7 @@ static const uint8_t bcast_mac[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 
 /* ---- The interrupt line ----------------------------------------------------- */
 
-static unsigned pulses, bad_edges;
-static int line_level;
-
-static void irq_set(void *ctx, unsigned irq, int level)
-{
-	(void)ctx;
-	if (irq != PVISOR_IRQ_NIC0 || level == line_level)
-		bad_edges++;
-	if (level && !line_level)
-		pulses++;
-	line_level = level;
-}
-
-static const struct emul_irq irq_line = { irq_set, NULL };
+/* pulses, bad_edges and irq_line: irq_probe.h */
 
 /* ---- A NIC, its RAM and its wire ----------------------------------------------- */
 

@@ -9,6 +9,7 @@
 
 #include "check.h"
 #include "emul/uart16550.h"
+#include "irq_probe.h"
 
 enum { RBR = 0, THR = 0, DLL = 0, IER = 1, DLM = 1, IIR = 2, FCR = 2,
        LCR = 3, MCR = 4, LSR = 5, MSR = 6, SCR = 7 };
@@ -426,44 +427,7 @@ static void hostile_values(void)
 	CHECK(inb(LSR) & 0x60);            /* still alive and sane */
 }
 
-/* ---- A real loop: an interrupt recorder safe across threads ---------------- */
-
-struct irq_waiter {
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	unsigned rises;
-};
-
-static void waiter_irq(void *ctx, unsigned irq, int lvl)
-{
-	struct irq_waiter *w = ctx;
-
-	(void)irq;
-	if (!lvl)
-		return;
-	pthread_mutex_lock(&w->lock);
-	w->rises++;
-	pthread_cond_broadcast(&w->cond);
-	pthread_mutex_unlock(&w->lock);
-}
-
-/* Waits until `want` pulses arrived; the 10 s bound is only ever reached
- * when the model is broken. Returns the count seen. */
-static unsigned wait_rises(struct irq_waiter *w, unsigned want)
-{
-	struct timespec until;
-	unsigned n;
-
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += 10;
-	pthread_mutex_lock(&w->lock);
-	while (w->rises < want)
-		if (pthread_cond_timedwait(&w->cond, &w->lock, &until))
-			break;
-	n = w->rises;
-	pthread_mutex_unlock(&w->lock);
-	return n;
-}
+/* ---- A real loop (struct irq_waiter: irq_probe.h) -------------------------- */
 
 
 /* The real thing: a running loop watching an input eventfd. The host
