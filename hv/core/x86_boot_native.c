@@ -24,8 +24,8 @@ static void build_boot_gdt(uint8_t *ram)
 	uint64_t *gdt = (uint64_t *)(ram + PVISOR_BOOT_GDT);
 
 	memset(gdt, 0, PAGE_SIZE);
-	gdt[SEL_KCODE / 8] = 0x00209b0000000000ull;   /* 64-bit code, DPL0 */
-	gdt[SEL_KDATA / 8] = 0x0000930000000000ull;   /* data, DPL0 */
+	gdt[SEL_KCODE / 8] = GDT_KCODE;
+	gdt[SEL_KDATA / 8] = GDT_KDATA;
 }
 
 static void build_boot_tables(uint8_t *ram)
@@ -44,19 +44,6 @@ static void build_boot_tables(uint8_t *ram)
 	}
 }
 
-static void kernel_segment(struct kvm_segment *s, uint16_t sel, int code)
-{
-	memset(s, 0, sizeof(*s));
-	s->selector = sel;
-	s->limit = 0xffffffff;
-	s->g = 1;
-	s->present = 1;
-	s->s = 1;
-	s->type = code ? 0xb : 0x3;
-	s->l = code;
-	s->db = !code;
-}
-
 static int set_boot_sregs(int vcpu_fd)
 {
 	struct kvm_sregs sregs;
@@ -65,25 +52,19 @@ static int set_boot_sregs(int vcpu_fd)
 		log_errno("KVM_GET_SREGS");
 		return -1;
 	}
-	sregs.cr0 = 0x80050033;   /* PG AM WP NE ET MP PE */
-	sregs.cr4 = 0x620;        /* OSXMMEXCPT OSFXSR PAE */
-	sregs.efer = 0xd00;       /* NXE LMA LME */
-	sregs.cr3 = PVISOR_BOOT_PML4;
+	x86_long_mode_sregs(&sregs, PVISOR_BOOT_PML4);
 	sregs.gdt.base = PVISOR_BOOT_GDT;
 	sregs.gdt.limit = 3 * 8 - 1;
 	sregs.idt.base = 0;
 	sregs.idt.limit = 0;
-	kernel_segment(&sregs.cs, SEL_KCODE, 1);
-	kernel_segment(&sregs.ds, SEL_KDATA, 0);
+	x86_flat_segment(&sregs.cs, SEL_KCODE, 0, 1);
+	x86_flat_segment(&sregs.ds, SEL_KDATA, 0, 0);
 	sregs.es = sregs.fs = sregs.gs = sregs.ss = sregs.ds;
 	/* A 64-bit TSS must be loaded for long mode; the guest loads its own. */
 	memset(&sregs.tr, 0, sizeof(sregs.tr));
 	sregs.tr.limit = 0x67;
 	sregs.tr.type = 0xb;
 	sregs.tr.present = 1;
-	memset(&sregs.ldt, 0, sizeof(sregs.ldt));
-	sregs.ldt.type = 2;
-	sregs.ldt.unusable = 1;
 	if (ioctl(vcpu_fd, KVM_SET_SREGS, &sregs) < 0) {
 		log_errno("KVM_SET_SREGS");
 		return -1;
@@ -94,22 +75,11 @@ static int set_boot_sregs(int vcpu_fd)
 int x86_init_vcpu_native(int kvm_fd, int vcpu_fd, uint8_t *ram, uint64_t ram_size,
 			 uint64_t entry, uint64_t arg, uint32_t pv_bits)
 {
-	struct kvm_regs regs;
-
 	if (ram_size < BOOT_END)
 		return -1;
 	build_boot_gdt(ram);
 	build_boot_tables(ram);
 	if (x86_set_cpuid(kvm_fd, vcpu_fd, pv_bits) < 0 || set_boot_sregs(vcpu_fd) < 0)
 		return -1;
-	memset(&regs, 0, sizeof(regs));
-	regs.rip = entry;
-	regs.rsp = PVISOR_BOOT_STACK_TOP;
-	regs.rdi = arg;
-	regs.rflags = 0x2;
-	if (ioctl(vcpu_fd, KVM_SET_REGS, &regs) < 0) {
-		log_errno("KVM_SET_REGS");
-		return -1;
-	}
-	return 0;
+	return x86_set_entry_regs(vcpu_fd, entry, arg);
 }

@@ -16,8 +16,6 @@
 #include "core/x86_setup.h"
 
 /* Descriptors with the accessed bit preset, so the CPU never writes them. */
-#define GDT_KCODE 0x00209b0000000000ull /* 64-bit code, DPL0 */
-#define GDT_KDATA 0x0000930000000000ull
 #define GDT_UDATA 0x0000f30000000000ull /* DPL3 */
 #define GDT_UCODE 0x0020fb0000000000ull
 
@@ -142,18 +140,45 @@ void x86_build_hypercall_page(uint8_t *page)
 	}
 }
 
-static void user_segment(struct kvm_segment *s, uint16_t sel, int code)
+void x86_flat_segment(struct kvm_segment *s, uint16_t sel, unsigned dpl, int code)
 {
 	memset(s, 0, sizeof(*s));
-	s->selector = sel | 3;
+	s->selector = sel | (uint16_t)dpl;
 	s->limit = 0xffffffff;
 	s->g = 1;
 	s->present = 1;
 	s->s = 1;
-	s->dpl = 3;
+	s->dpl = (uint8_t)dpl;
 	s->type = code ? 0xb : 0x3;
 	s->l = code;
 	s->db = !code;
+}
+
+void x86_long_mode_sregs(struct kvm_sregs *sregs, uint64_t cr3)
+{
+	sregs->cr0 = 0x80050033;   /* PG AM WP NE ET MP PE */
+	sregs->cr4 = 0x620;        /* OSXMMEXCPT OSFXSR PAE */
+	sregs->efer = 0xd00;       /* NXE LMA LME */
+	sregs->cr3 = cr3;
+	memset(&sregs->ldt, 0, sizeof(sregs->ldt));
+	sregs->ldt.type = 2;
+	sregs->ldt.unusable = 1;
+}
+
+int x86_set_entry_regs(int vcpu_fd, uint64_t entry, uint64_t arg)
+{
+	struct kvm_regs regs;
+
+	memset(&regs, 0, sizeof(regs));
+	regs.rip = entry;
+	regs.rsp = PVISOR_BOOT_STACK_TOP;
+	regs.rdi = arg;
+	regs.rflags = 0x2;
+	if (ioctl(vcpu_fd, KVM_SET_REGS, &regs) < 0) {
+		log_errno("KVM_SET_REGS");
+		return -1;
+	}
+	return 0;
 }
 
 /* Drops KVM's own hypervisor leaves (0x40000000..0x400000ff): when pvisor
@@ -216,7 +241,6 @@ out:
 int x86_init_vcpu(int kvm_fd, int vcpu_fd, uint64_t cr3, uint64_t entry, uint64_t arg)
 {
 	struct kvm_sregs sregs;
-	struct kvm_regs regs;
 
 	if (x86_set_cpuid(kvm_fd, vcpu_fd, PVISOR_CPUID_PV_CPU | PVISOR_CPUID_PV_DEVICES) < 0)
 		return -1;
@@ -224,16 +248,13 @@ int x86_init_vcpu(int kvm_fd, int vcpu_fd, uint64_t cr3, uint64_t entry, uint64_
 		log_errno("KVM_GET_SREGS");
 		return -1;
 	}
-	sregs.cr0 = 0x80050033;   /* PG AM WP NE ET MP PE */
-	sregs.cr4 = 0x620;        /* OSXMMEXCPT OSFXSR PAE */
-	sregs.efer = 0xd00;       /* NXE LMA LME */
-	sregs.cr3 = cr3;
+	x86_long_mode_sregs(&sregs, cr3);
 	sregs.gdt.base = HV_AREA_VA + HV_GDT;
 	sregs.gdt.limit = 7 * 8 - 1;
 	sregs.idt.base = HV_AREA_VA + HV_IDT;
 	sregs.idt.limit = 32 * 16 - 1;
-	user_segment(&sregs.cs, SEL_UCODE, 1);
-	user_segment(&sregs.ds, SEL_UDATA, 0);
+	x86_flat_segment(&sregs.cs, SEL_UCODE, 3, 1);
+	x86_flat_segment(&sregs.ds, SEL_UDATA, 3, 0);
 	sregs.es = sregs.fs = sregs.gs = sregs.ss = sregs.ds;
 	memset(&sregs.tr, 0, sizeof(sregs.tr));
 	sregs.tr.base = HV_AREA_VA + HV_TSS;
@@ -241,23 +262,11 @@ int x86_init_vcpu(int kvm_fd, int vcpu_fd, uint64_t cr3, uint64_t entry, uint64_
 	sregs.tr.selector = SEL_TSS;
 	sregs.tr.type = 0xb;
 	sregs.tr.present = 1;
-	memset(&sregs.ldt, 0, sizeof(sregs.ldt));
-	sregs.ldt.type = 2;
-	sregs.ldt.unusable = 1;
 	if (ioctl(vcpu_fd, KVM_SET_SREGS, &sregs) < 0) {
 		log_errno("KVM_SET_SREGS");
 		return -1;
 	}
-	memset(&regs, 0, sizeof(regs));
-	regs.rip = entry;
-	regs.rsp = PVISOR_BOOT_STACK_TOP;
-	regs.rdi = arg;
-	regs.rflags = 0x2;
-	if (ioctl(vcpu_fd, KVM_SET_REGS, &regs) < 0) {
-		log_errno("KVM_SET_REGS");
-		return -1;
-	}
-	return 0;
+	return x86_set_entry_regs(vcpu_fd, entry, arg);
 }
 
 const char *x86_vector_name(unsigned v)

@@ -7,7 +7,14 @@
 
 #include <stdint.h>
 
+/* Flat 64-bit descriptors with the accessed bit preset, so the CPU never
+ * writes them. */
+#define GDT_KCODE 0x00209b0000000000ull /* 64-bit code, DPL0 */
+#define GDT_KDATA 0x0000930000000000ull
+
 struct pv_mmu;
+struct kvm_segment;
+struct kvm_sregs;
 
 /* Fills the hypervisor area (GDT, TSS, IDT, stubs) and maps it, supervisor
  * only, at HV_AREA_VA. Returns 0 or -1 (page-table pool exhausted). */
@@ -29,6 +36,15 @@ int x86_set_cpuid(int kvm_fd, int vcpu_fd, uint32_t pv_bits);
  * long mode at entry with rdi = arg, interrupts off. */
 int x86_init_vcpu_native(int kvm_fd, int vcpu_fd, uint8_t *ram, uint64_t ram_size,
 			 uint64_t entry, uint64_t arg, uint32_t pv_bits);
+
+/* Shared by the PV and the native boot state. */
+/* A flat 4 GiB code or data segment at privilege dpl, selector sel|dpl. */
+void x86_flat_segment(struct kvm_segment *s, uint16_t sel, unsigned dpl, int code);
+/* Long mode with paging at cr3, SSE enabled, no LDT. */
+void x86_long_mode_sregs(struct kvm_sregs *sregs, uint64_t cr3);
+/* rip = entry, rdi = arg, rsp = PVISOR_BOOT_STACK_TOP, rflags = 0x2, the
+ * rest 0. Returns 0 or -1 after logging. */
+int x86_set_entry_regs(int vcpu_fd, uint64_t entry, uint64_t arg);
 
 /* Human name of exception vector v ("page fault"). */
 const char *x86_vector_name(unsigned v);
