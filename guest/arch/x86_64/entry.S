@@ -16,6 +16,7 @@
  *
  * No instruction here is privileged. */
 #include "asm_defs.h"
+#include "frame_regs.h"
 
 	.text
 
@@ -81,21 +82,7 @@ frame_restore:
 	mov	FRAME_RIP(%rsp), %rcx
 	mov	%rcx, 16(%rax)
 	mov	%rax, FRAME_RESERVED(%rsp)
-	mov	FRAME_R15(%rsp), %r15
-	mov	FRAME_R14(%rsp), %r14
-	mov	FRAME_R13(%rsp), %r13
-	mov	FRAME_R12(%rsp), %r12
-	mov	FRAME_R11(%rsp), %r11
-	mov	FRAME_R10(%rsp), %r10
-	mov	FRAME_R9(%rsp), %r9
-	mov	FRAME_R8(%rsp), %r8
-	mov	FRAME_RBP(%rsp), %rbp
-	mov	FRAME_RDI(%rsp), %rdi
-	mov	FRAME_RSI(%rsp), %rsi
-	mov	FRAME_RDX(%rsp), %rdx
-	mov	FRAME_RCX(%rsp), %rcx
-	mov	FRAME_RBX(%rsp), %rbx
-	mov	FRAME_RAX(%rsp), %rax
+	RESTORE_GPRS
 	mov	FRAME_RESERVED(%rsp), %rsp
 	cmpq	$0, (%rsp)
 	je	1f

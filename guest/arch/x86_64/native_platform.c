@@ -165,7 +165,25 @@ static void native_shutdown(unsigned int reason, unsigned int status,
 		__asm__ volatile("cli; hlt" ::: "memory");
 }
 
-/* ---- The tables ------------------------------------------------------------------------ */
+/* ---- The tables ------------------------------------------------------------------------
+ * Both native platforms run the CPU the same way: own tables, PIT and TSC
+ * time, the IOAPIC, own page tables. They differ only in where the console
+ * and the devices are (hypercall + virtio vs UART + emulated hardware). */
+
+#define NATIVE_CPU_OPS \
+	.clock_ns = tsc_clock_ns, \
+	.wallclock_base = native_wallclock_base, \
+	.set_timer = native_set_timer, \
+	.block = native_block, \
+	.upcall_register = native_upcall_register, \
+	.evtchn_op = native_evtchn_op, \
+	.kick_entry = native_kick_entry, \
+	.irq_bind = native_irq_bind, \
+	.has_irq_controller = true, \
+	.mmu_update = native_mmu_update, \
+	.memory_op = no_memory_op, \
+	.trap_register = native_trap_register, \
+	.shutdown = native_shutdown
 
 const struct platform_ops platform_hybrid = {
 	.name = "hybrid",
@@ -173,21 +191,9 @@ const struct platform_ops platform_hybrid = {
 	.console_write = hypercall_console_write,
 	.console_read = hypercall_console_read,
 	.console_flush = no_console_flush,
-	.clock_ns = tsc_clock_ns,
-	.wallclock_base = native_wallclock_base,
-	.set_timer = native_set_timer,
-	.block = native_block,
-	.upcall_register = native_upcall_register,
-	.evtchn_op = native_evtchn_op,
-	.kick_entry = native_kick_entry,
-	.irq_bind = native_irq_bind,
-	.has_irq_controller = true,
-	.mmu_update = native_mmu_update,
-	.memory_op = no_memory_op,
-	.trap_register = native_trap_register,
 	.device_op = hypercall_device_op,
-	.shutdown = native_shutdown,
 	.exits = hypercall_exits,
+	NATIVE_CPU_OPS,
 };
 
 const struct platform_ops platform_full = {
@@ -196,19 +202,7 @@ const struct platform_ops platform_full = {
 	.console_write = uart_write,
 	.console_read = uart_read,
 	.console_flush = uart_flush,
-	.clock_ns = tsc_clock_ns,
-	.wallclock_base = native_wallclock_base,
-	.set_timer = native_set_timer,
-	.block = native_block,
-	.upcall_register = native_upcall_register,
-	.evtchn_op = native_evtchn_op,
-	.kick_entry = native_kick_entry,
-	.irq_bind = native_irq_bind,
-	.has_irq_controller = true,
-	.mmu_update = native_mmu_update,
-	.memory_op = no_memory_op,
-	.trap_register = native_trap_register,
 	.device_op = no_device_op,
-	.shutdown = native_shutdown,
 	.exits = no_exits,
+	NATIVE_CPU_OPS,
 };
