@@ -70,18 +70,9 @@ void timer_run_expired(void)
 	}
 }
 
-static uint64_t earliest(uint64_t a, uint64_t b)
-{
-	if (!a)
-		return b;
-	if (!b)
-		return a;
-	return a < b ? a : b;
-}
-
 void timer_program(void)
 {
-	uint64_t want = earliest(timer_next_deadline(), sched_slice_deadline());
+	uint64_t want = deadline_earliest(timer_next_deadline(), sched_slice_deadline());
 
 	if (!want || (programmed && programmed <= want))
 		return;

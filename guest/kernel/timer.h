@@ -12,6 +12,16 @@ struct ktimer {
 	bool armed;
 };
 
+/* The earlier of two deadlines, where 0 means "none". */
+static inline uint64_t deadline_earliest(uint64_t a, uint64_t b)
+{
+	if (!a)
+		return b;
+	if (!b)
+		return a;
+	return a < b ? a : b;
+}
+
 /* All of these need events masked. */
 void timer_add(struct ktimer *t, uint64_t deadline, void (*fn)(struct ktimer *));
 void timer_cancel(struct ktimer *t);

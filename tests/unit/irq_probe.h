@@ -4,7 +4,9 @@
  * struct irq_waiter counts rising edges raised from any thread (a model's
  * event loop) and lets the test wait for them. The edge counter
  * (IRQ_EDGES_LINE defined before including) checks that a model only
- * drives its own line and only ever changes its level. */
+ * drives its own line and only ever changes its level. The rise recorder
+ * (IRQ_RECORD_RISES) counts rising edges and the last line driven, for
+ * single-threaded tests on a fake clock. */
 #ifndef PVISOR_TESTS_IRQ_PROBE_H
 #define PVISOR_TESTS_IRQ_PROBE_H
 
@@ -65,6 +67,22 @@ static void irq_set(void *ctx, unsigned irq, int level)
 }
 
 static const struct emul_irq irq_line = { irq_set, NULL };
+#endif
+
+#ifdef IRQ_RECORD_RISES
+static unsigned rises, last_irq;
+static int level;
+
+static void record_irq(void *ctx, unsigned irq, int lvl)
+{
+	(void)ctx;
+	last_irq = irq;
+	if (lvl && !level)
+		rises++;
+	level = lvl;
+}
+
+static const struct emul_irq irq_line = { .set = record_irq };
 #endif
 
 #endif

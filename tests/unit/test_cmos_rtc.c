@@ -7,6 +7,7 @@
 
 #include "check.h"
 #include "emul/cmos_rtc.h"
+#define IRQ_RECORD_RISES
 #include "irq_probe.h"
 
 #define NS 1000000000ull
@@ -16,8 +17,6 @@
 #define LEAP_DAY 1709214356ull
 
 static uint64_t fake_now;
-static unsigned rises, last_irq;
-static int level;
 static struct cmos_rtc *rtc;
 static struct emul_pio_region reg;
 
@@ -25,17 +24,6 @@ static uint64_t fake_clock(void)
 {
 	return fake_now;
 }
-
-static void record_irq(void *ctx, unsigned irq, int lvl)
-{
-	(void)ctx;
-	last_irq = irq;
-	if (lvl && !level)
-		rises++;
-	level = lvl;
-}
-
-static const struct emul_irq irq_line = { .set = record_irq };
 
 static void setup_at(uint64_t now)
 {

@@ -7,13 +7,12 @@
 
 #include "check.h"
 #include "emul/pit8254.h"
+#define IRQ_RECORD_RISES
 #include "irq_probe.h"
 
 #define NS 1000000000ull
 
 static uint64_t fake_now;
-static unsigned rises, last_irq;
-static int level;
 static struct pit8254 *pit;
 static struct emul_pio_region ports, port_b;
 
@@ -21,17 +20,6 @@ static uint64_t fake_clock(void)
 {
 	return fake_now;
 }
-
-static void record_irq(void *ctx, unsigned irq, int lvl)
-{
-	(void)ctx;
-	last_irq = irq;
-	if (lvl && !level)
-		rises++;
-	level = lvl;
-}
-
-static const struct emul_irq irq_line = { .set = record_irq };
 
 /* The first clock time at which `ticks` PIT ticks have passed since t0. */
 static uint64_t after_ticks(uint64_t t0, uint64_t ticks)

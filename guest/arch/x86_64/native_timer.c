@@ -11,19 +11,11 @@
  * us when the count has ended. */
 #include "native.h"
 #include "../../kernel/kernel.h"
+#include "../../kernel/timer.h"
 #include "../../drivers/native/pc.h"
 
 static uint64_t timer_deadline;	/* set_timer's, 0: none            */
 static uint64_t pit_fires_at;	/* when the armed count ends, 0: idle */
-
-static uint64_t earliest(uint64_t a, uint64_t b)
-{
-	if (!a)
-		return b;
-	if (!b)
-		return a;
-	return a < b ? a : b;
-}
 
 static void arm(uint64_t deadline)
 {
@@ -59,7 +51,7 @@ void native_timer_arm_for_block(uint64_t deadline)
 {
 	if (timer_deadline && timer_deadline <= pv_clock_ns())
 		timer_deadline = 0;	/* it has fired (or is firing) */
-	deadline = earliest(deadline, timer_deadline);
+	deadline = deadline_earliest(deadline, timer_deadline);
 	if (deadline)
 		arm(deadline);
 }
