@@ -14,7 +14,7 @@ static int owned(uint16_t port)
 	       port == PVISOR_EXIT_PORT || (port >= 0x4d0 && port <= 0x4d1);
 }
 
-static volatile uint64_t ports_read;  /* also gives the image a data segment */
+static volatile uint64_t ports_read;
 
 static int read_everything(void)
 {

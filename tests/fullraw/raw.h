@@ -54,7 +54,9 @@ static __attribute__((noreturn)) void raw_exit(unsigned status)
 		__asm__ volatile("cli; hlt");
 }
 
-static const struct pvisor_start_info *raw_boot_info;
+/* volatile: the store stays even when a guest never reads it, which also
+ * gives every raw image the data segment the loader requires. */
+static const struct pvisor_start_info *volatile raw_boot_info;
 static int raw_main(void);
 
 __attribute__((used, noreturn)) static void raw_start(const struct pvisor_start_info *si)

@@ -3,10 +3,11 @@
 # machine under test.
 #   fullvirt/raw/*      raw CPL0 guests (tests/fullraw) that attack the
 #                       emulated PC: every port, unbacked MMIO, nonsense
-#                       DMA and disk commands, interrupt storms; on the
+#                       DMA and disk commands, interrupt storms, and the
+#                       hypercalls a CPL0 guest must not reach; on the
 #                       sanitizer build
-#   full/*, hybrid/*    the functional guest tests (tests/guest) in the
-#                       other two modes: the same binaries as in PV mode
+#   pv/*, full/*, hybrid/*  the functional guest tests (tests/guest), the
+#                       same binaries in all three modes
 #   full-blk/*          block guests (tests/blk) on the emulated ATA disk
 #   badinput/mode-*     bad --mode values and hardware the PC cannot have
 # Guests at CPL0 are emulated instruction by instruction on nested hosts
@@ -26,13 +27,14 @@ FULL_TIMEOUT_SCALE=4
 FULL_GUEST_TESTS="${FULL_GUEST_TESTS:-args block_wake clock events_self exit_status guard_page idle
 	main_stack map_unmap mutex_cond preempt priority trap_handler}"
 
-# fullvirt_raw NAME EXPECT [PVISOR ARGS...]: a raw guest must exit 0 and
-# print EXPECT on its serial console.
+# fullvirt_raw NAME EXPECT MODE [PVISOR ARGS...]: a raw guest must exit 0
+# and print EXPECT on its serial console.
 fullvirt_raw() {
-	local name=fullvirt/raw/$1 want=$2 img=$B/fullraw/$1.elf rc
-	shift 2
+	local name=fullvirt/raw/$1 want=$2 mode=$3 img=$B/fullraw/$1.elf rc
+	shift 3
+	[[ $mode == full ]] || name=$name-$mode
 	wanted "$name" || return 0
-	timeout --kill-after=5 120 "$PVSAN" run --mode=full --timeout 100 "$@" "$img" \
+	timeout --kill-after=5 120 "$PVSAN" run --mode="$mode" --timeout 100 "$@" "$img" \
 		>"$tmp/out" 2>"$tmp/err" </dev/null
 	rc=$?
 	if [[ $rc -ne 0 ]]; then
@@ -49,10 +51,12 @@ fullvirt_raw() {
 fullvirt_raw_tests() {
 	local disk=$tmp/fullvirt-disk.img ns
 	truncate -s 8M "$disk"
-	fullvirt_raw port_probe "port probe: survived"
-	fullvirt_raw mmio_probe "mmio probe: survived"
-	fullvirt_raw irq_storm "irq storm: interrupts taken"
-	fullvirt_raw dma_attack "dma attack: survived" --disk "$disk"
+	fullvirt_raw port_probe "port probe: survived" full
+	fullvirt_raw mmio_probe "mmio probe: survived" full
+	fullvirt_raw irq_storm "irq storm: interrupts taken" full
+	fullvirt_raw dma_attack "dma attack: survived" full --disk "$disk"
+	fullvirt_raw hybrid_hypercalls "hypercalls: none in full mode" full
+	fullvirt_raw hybrid_hypercalls "hypercalls: hybrid rules hold" hybrid
 	if wanted fullvirt/raw/dma_attack_nic; then
 		if net_available >/dev/null && net_setup ns; then
 			fullvirt_nic_attack "$ns" "$disk"
