@@ -24,6 +24,9 @@
 
 #define PVISOR_VERSION "0.1.0"
 #define DEFAULT_GUEST_REL "guest/guest/apps/hello.elf"
+/* The emulated PC: one ATA channel (master, slave) and two NIC slots. */
+#define FULL_MAX_DISKS 2
+#define FULL_MAX_NICS  2
 
 static void usage(FILE *out)
 {
@@ -142,6 +145,14 @@ static int add_nic(struct run_devices *devs, const char *spec)
 static int attach_devices(struct domain_config *cfg, struct run_devices *devs)
 {
 	if (cfg->mode == DOMAIN_MODE_FULL) {
+		if (devs->nr_disks > FULL_MAX_DISKS) {
+			log_error("full mode has one ATA channel: at most %u --disk", FULL_MAX_DISKS);
+			return -1;
+		}
+		if (devs->nr_nets > FULL_MAX_NICS) {
+			log_error("full mode has at most %u --net NICs", FULL_MAX_NICS);
+			return -1;
+		}
 		cfg->disks = devs->disks;
 		cfg->nr_disks = devs->nr_disks;
 		cfg->nets = devs->nets;

@@ -173,7 +173,9 @@ static uint64_t pt_pool_pages(uint64_t nr_pages)
 	return leaves + leaves / 2 + 64;
 }
 
-static int load_image(struct domain *d, void *file, size_t size)
+/* Checks the image against the configuration before any KVM resource
+ * exists, so a bad image is reported even on a host without KVM. */
+static int parse_image(struct domain *d, const void *file, size_t size)
 {
 	const struct domain_config *cfg = d->cfg;
 	char err[256];
@@ -188,8 +190,15 @@ static int load_image(struct domain *d, void *file, size_t size)
 			  (unsigned long long)d->image.highest);
 		return -1;
 	}
+	return 0;
+}
+
+static int load_image(struct domain *d, const void *file, size_t size)
+{
+	char err[256];
+
 	if (elf_image_load(file, size, &d->image, d->gm.base, d->gm.ram_size, err, sizeof(err)) < 0) {
-		log_error("guest image %s: %s", cfg->image_path, err);
+		log_error("guest image %s: %s", d->cfg->image_path, err);
 		return -1;
 	}
 	d->symbols = symbols_load(file, size);
@@ -297,7 +306,7 @@ struct domain *domain_create(const struct domain_config *cfg)
 	init_monotonic_cond(&d->finished);
 	log_debug("creating domain from %s", cfg->image_path);
 	file = read_image(cfg->image_path, &size);
-	if (!file)
+	if (!file || parse_image(d, file, size) < 0)
 		goto fail;
 	d->kvm_fd = open_kvm();
 	if (d->kvm_fd < 0)

@@ -114,7 +114,7 @@ blk_test_integrity() {
 	local opts img name seed=7
 	for opts in "" io=threads direct; do
 		name=blk/integrity${opts:+-${opts/=/-}}
-		wanted "$name" || continue
+		wanted_guest "$name" || continue
 		img=$(blk_image integrity.img 8M)
 		seed=$((seed + 1))
 		if ! blk_guest "$PV" blk_integrity "write $seed" --disk "$img${opts:+,$opts}"; then
@@ -131,7 +131,7 @@ blk_test_integrity() {
 
 blk_test_ops() {
 	local img id
-	wanted blk/ops || return 0
+	wanted_guest blk/ops || return 0
 	img=$(blk_image ops.img 2M)
 	id=$("$PV" disk info "$img" | awk '$1 == "id:" { print $2 }')
 	blk_check blk/ops blk_guest "$PVSAN" blk_ops "4096 $id" --disk "$img"
@@ -141,7 +141,7 @@ blk_test_ops() {
 # writes, and the image stays byte-identical.
 blk_test_readonly() {
 	local img before
-	wanted blk/readonly || return 0
+	wanted_guest blk/readonly || return 0
 	img=$(blk_image ro.img 1M)
 	blk_pattern write "$img" 21
 	before=$(blk_sha "$img")
@@ -158,7 +158,7 @@ blk_test_readonly() {
 
 blk_test_multi() {
 	local i imgs=() args=() sectors=()
-	wanted blk/multi-disk || return 0
+	wanted_guest blk/multi-disk || return 0
 	for i in 0 1 2; do
 		imgs+=("$(blk_image "multi$i.img" $((i + 1))M)")
 		args+=(--disk "${imgs[i]}")
@@ -183,7 +183,7 @@ blk_test_multi() {
 # second boot sees the data; commit merges it into the base.
 blk_test_overlay() {
 	local base top before out
-	wanted blk/overlay || return 0
+	wanted_guest blk/overlay || return 0
 	base=$(blk_image base.img 4M)
 	top=$blk_dir/top.img
 	blk_pattern write "$base" 31
@@ -233,7 +233,7 @@ blk_kill_delay() { awk -v i="$1" 'BEGIN { printf "%.3f", 0.02 + ((i * 7) % 20) *
 
 blk_test_flush_kill() {
 	local img i last seed meaningful=0
-	wanted blk/flush-kill || return 0
+	wanted_guest blk/flush-kill || return 0
 	img=$(blk_image kill.img 16M)
 	for ((i = 0; i < BLK_KILL_ROUNDS; i++)); do
 		seed=$((1000 + i))
@@ -257,7 +257,7 @@ blk_test_flush_kill() {
 # overlay must read every record it reported flushed.
 blk_test_flush_kill_overlay() {
 	local base top i last seed meaningful=0 out
-	wanted blk/flush-kill-overlay || return 0
+	wanted_guest blk/flush-kill-overlay || return 0
 	base=$(blk_image kbase.img 16M)
 	top=$blk_dir/ktop.img
 	rm -f "$top"
@@ -294,9 +294,9 @@ blk_test_bad_input() {
 	head -c 1000 /dev/zero >"$blk_dir/odd.img"
 	: >"$blk_dir/empty.img"
 	expect_error blk-disk-missing 125 "does not exist" -- "$PVSAN" run --disk "$blk_dir/nope.img" "$hello"
-	expect_error blk-disk-directory 125 "is a directory" -- "$PVSAN" run --disk "$blk_dir/adir" "$hello"
-	expect_error blk-disk-odd-size 125 "not a multiple of 512" -- "$PVSAN" run --disk "$blk_dir/odd.img" "$hello"
-	expect_error blk-disk-empty 125 "is empty" -- "$PVSAN" run --disk "$blk_dir/empty.img" "$hello"
+	expect_error_kvm blk-disk-directory 125 "is a directory" -- "$PVSAN" run --disk "$blk_dir/adir" "$hello"
+	expect_error_kvm blk-disk-odd-size 125 "not a multiple of 512" -- "$PVSAN" run --disk "$blk_dir/odd.img" "$hello"
+	expect_error_kvm blk-disk-empty 125 "is empty" -- "$PVSAN" run --disk "$blk_dir/empty.img" "$hello"
 	expect_error blk-disk-bad-option 125 "unknown option" -- "$PVSAN" run --disk "$img,frobnicate" "$hello"
 	expect_error blk-disk-empty-spec 125 "--disk" -- "$PVSAN" run --disk "" "$hello"
 	base=$(blk_image obase.img 1M)
@@ -304,7 +304,7 @@ blk_test_bad_input() {
 	rm -f "$top"
 	"$PV" disk create-overlay "$top" "$base" >/dev/null 2>&1
 	expect_error blk-disk-overlay-uring 125 "io=uring" -- "$PVSAN" run --disk "$base,overlay=$top,io=uring" "$hello"
-	wanted badinput/blk-disk-locked || return 0
+	wanted_guest badinput/blk-disk-locked || return 0
 	# pvisor itself in the background (its --timeout bounds it), so that
 	# blk_cleanup's kill reaches it and not a wrapper.
 	"$PV" run --timeout "$BLK_TIMEOUT" --disk "$img" "$B/guest/tests/blk/blk_hold.elf" \
@@ -328,7 +328,7 @@ blk_test_bad_input() {
 blk_test_hostile() {
 	local c img
 	for c in $BLK_HOSTILE_CASES; do
-		wanted "blk/hostile/$c" || continue
+		wanted_guest "blk/hostile/$c" || continue
 		img=$(blk_image hostile.img 4M)
 		blk_check "blk/hostile/$c" blk_guest "$PVSAN" blk_hostile "$c" --disk "$img"
 	done

@@ -5,7 +5,7 @@
 
 console_bulk_output() {  # BINARY LABEL
 	local pv=$1 name=console/$2-bulk-output lines=30000 rc
-	wanted "$name" || return 0
+	wanted_guest "$name" || return 0
 	timeout 60 "$pv" run --timeout 30 --cmdline "$lines" \
 		"$B/guest/tests/console/bulk_output.elf" >"$tmp/bulk.out" 2>"$tmp/bulk.err" </dev/null
 	rc=$?
@@ -43,7 +43,7 @@ terminal_restored() {
 
 console_tty_session() {
 	local name=console/tty-session
-	wanted "$name" || return 0
+	wanted_guest "$name" || return 0
 	in_terminal 'hello\r' '' "$PVSAN run --timeout 20 $B/guest/tests/console/tty_echo.elf"
 	if ! grep -q '^got: HELLO$' "$tmp/tty.out" || ! grep -q '^exit=0$' "$tmp/tty.out"; then
 		fail "$name" "$(head -c 300 "$tmp/tty.out" | tr '\n' '|')"
@@ -58,7 +58,7 @@ console_tty_session() {
 
 console_escape_key() {
 	local name=console/escape-key
-	wanted "$name" || return 0
+	wanted_guest "$name" || return 0
 	in_terminal 'ab' '\035' "$PVSAN run --timeout 20 $B/guest/tests/console/read_forever.elf"
 	if ! grep -q '^exit=130$' "$tmp/tty.out" || ! grep -q 'escape (Ctrl-\]) pressed' "$tmp/tty.out"; then
 		fail "$name" "$(head -c 300 "$tmp/tty.out" | tr '\n' '|')"

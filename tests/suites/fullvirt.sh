@@ -33,7 +33,7 @@ fullvirt_raw() {
 	local name=fullvirt/raw/$1 want=$2 mode=$3 img=$B/fullraw/$1.elf rc
 	shift 3
 	[[ $mode == full ]] || name=$name-$mode
-	wanted "$name" || return 0
+	wanted_guest "$name" || return 0
 	timeout --kill-after=5 120 "$PVSAN" run --mode="$mode" --timeout 100 "$@" "$img" \
 		>"$tmp/out" 2>"$tmp/err" </dev/null
 	rc=$?
@@ -57,7 +57,7 @@ fullvirt_raw_tests() {
 	fullvirt_raw dma_attack "dma attack: survived" full --disk "$disk"
 	fullvirt_raw hybrid_hypercalls "hypercalls: none in full mode" full
 	fullvirt_raw hybrid_hypercalls "hypercalls: hybrid rules hold" hybrid
-	if wanted fullvirt/raw/dma_attack_nic; then
+	if wanted_guest fullvirt/raw/dma_attack_nic; then
 		if net_available >/dev/null && net_setup ns; then
 			fullvirt_nic_attack "$ns" "$disk"
 		else
@@ -91,7 +91,7 @@ fullvirt_badinput() {
 		--disk "$tmp/a.img" --disk "$tmp/b.img" --disk "$tmp/c.img" "$img"
 	expect_error mode-full-mem-over-apic 125 "below the IOAPIC" -- $p run --mode=full \
 		--mem 5G "$img"
-	expect_error mode-full-missing-disk 125 "--disk" -- $p run --mode=full \
+	expect_error_kvm mode-full-missing-disk 125 "--disk" -- $p run --mode=full \
 		--disk "$tmp/nope/missing.img" "$img"
 }
 
@@ -112,7 +112,7 @@ fullvirt_guest_tests() {
 fullvirt_blk_cross_mode() {
 	local name=full-blk/ata-then-virtio img=$tmp/fullvirt-blk.img rc
 	local guest=$B/nosimd/tests/blk/blk_integrity.elf
-	wanted "$name" || return 0
+	wanted_guest "$name" || return 0
 	rm -f "$img"
 	truncate -s 8M "$img"
 	timeout --kill-after=5 300 "$PVSAN" run --mode=full --timeout 280 --mem 128M --disk "$img" \

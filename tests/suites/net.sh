@@ -154,7 +154,7 @@ net_echo_traffic_problem() {  # NS
 
 net_test_echo() {  # PV LABEL
 	local pv=$1 name=net/echo-$2 label=echo-$2 count why
-	wanted "$name" || return 0
+	wanted_guest "$name" || return 0
 	count=$((1 + NET_PINGS + NET_DATAGRAMS))   # one ARP reply, then the echoes
 	net_boot "$label" "$pv" "$(net_image guest/apps/netecho)" 30 "tap=$NET_TAP" \
 		"ip=$NET_GUEST_IP count=$count"
@@ -201,7 +201,7 @@ net_guest_verdict() {  # NAME LABEL PASSLINE
 # the backend; pvisor's count must match what the guest sent.
 net_test_api() {
 	local name=net/api label=api sent tx tx_drop
-	wanted "$name" || return 0
+	wanted_guest "$name" || return 0
 	net_boot "$label" "$PVSAN" "$(net_image tests/netguests/net_api)" 30 \
 		"tap=$NET_TAP,mac=02:00:00:aa:bb:cc" ""
 	net_wait_guest
@@ -220,7 +220,7 @@ net_test_api() {
 
 net_test_duplex() {  # PV LABEL
 	local pv=$1 name=net/duplex-$2 label=duplex-$2 server  # net_start sets server
-	wanted "$name" || return 0
+	wanted_guest "$name" || return 0
 	if ! net_boot_linked "$label" "$pv" "$(net_image tests/netguests/net_duplex)" 60 \
 		"tap=$NET_TAP" "ip=$NET_GUEST_IP host=$NET_HOST_IP port=7777 count=3000"; then
 		fail "$name" "no TAP: $(net_outputs "$label")"
@@ -235,7 +235,7 @@ net_test_duplex() {  # PV LABEL
 
 net_test_bigframe() {
 	local name=net/bigframe label=bigframe sender dropped
-	wanted "$name" || return 0
+	wanted_guest "$name" || return 0
 	if ! net_boot_linked "$label" "$PVSAN" "$(net_image tests/netguests/net_bigframe)" 30 \
 		"tap=$NET_TAP" "ip=$NET_GUEST_IP" ||
 		! ip -n "$net_ns" link set "$NET_TAP" mtu 9000; then
@@ -288,7 +288,7 @@ net_hostile_problem() {  # CASE LABEL
 
 net_hostile_case() {  # CASE
 	local c=$1 name=net/hostile/$1 label=hostile-$1 sender why
-	wanted "$name" || return 0
+	wanted_guest "$name" || return 0
 	if ! net_boot_linked "$label" "$PVSAN" "$(net_image tests/netguests/net_hostile)" 30 \
 		"tap=$NET_TAP" "case=$c"; then
 		fail "$name" "no TAP: $(net_outputs "$label")"
@@ -320,9 +320,9 @@ net_badinput() {
 	expect_error net-same-tap-twice 125 "already used" -- \
 		"$p" run --net tap=pvt0 --net tap=pvt0 "$img"
 	if unshare -m true 2>/dev/null; then
-		expect_error net-tun-missing 125 "/dev/net/tun is missing" -- unshare -m sh -c \
+		expect_error_kvm net-tun-missing 125 "/dev/net/tun is missing" -- unshare -m sh -c \
 			"mount -t tmpfs none /dev/net && exec $p run --net tap=pvt0 $img"
-		expect_error net-tun-not-tun 125 "cannot attach to TAP device" -- unshare -m sh -c \
+		expect_error_kvm net-tun-not-tun 125 "cannot attach to TAP device" -- unshare -m sh -c \
 			"mount --bind /dev/null /dev/net/tun && exec $p run --net tap=pvt0 $img"
 	else
 		skip badinput/net-tun-missing "cannot create a mount namespace here"
