@@ -10,23 +10,21 @@
 #include <pvisor/abi.h>
 #include <pvisor/platform.h>
 
+#include "cli/disk_cmd.h"
 #include "cli/options.h"
+#include "console/console.h"
 #include "core/domain.h"
 #include "core/layout.h"
-#include "core/log.h"
-#include "core/machine.h"
-#include "blk/disk_cmd.h"
-#include "blk/disk_spec.h"
-#include "devices/blk_dev.h"
-#include "devices/console_dev.h"
-#include "devices/net_dev.h"
+#include "disk/disk_spec.h"
+#include "hw/pc.h"
+#include "lib/log.h"
 #include "net/net_spec.h"
+#include "virtio/blk.h"
+#include "virtio/console.h"
+#include "virtio/net.h"
 
 #define PVISOR_VERSION "0.1.0"
 #define DEFAULT_GUEST_REL "guest/guest/apps/hello.elf"
-/* The emulated PC: one ATA channel (master, slave) and two NIC slots. */
-#define FULL_MAX_DISKS 2
-#define FULL_MAX_NICS  2
 
 static void usage(FILE *out)
 {
@@ -78,32 +76,24 @@ static const char *default_guest(char *buf, size_t len)
 }
 
 /* Device settings named on the command line; they live as long as the
- * run (the domain's device makers point at them). */
+ * run (the domain's device specs point at them). */
 struct run_devices {
 	struct disk_config disks[PVISOR_MAX_DEVICES];
 	struct net_config nets[PVISOR_MAX_DEVICES];
 	unsigned nr_disks, nr_nets;
 };
 
-static int add_device(struct domain_config *cfg, struct device_maker maker, const char *opt)
-{
-	if (cfg->nr_device_makers == PVISOR_MAX_DEVICES) {
-		log_error("%s: too many devices (at most %u disks and NICs together)", opt,
-			  PVISOR_MAX_DEVICES - 1);
-		return -1;
-	}
-	cfg->device_makers[cfg->nr_device_makers++] = maker;
-	return 0;
-}
+/* The console takes one device page slot; disks and NICs share the rest. */
+#define MAX_DISKS_AND_NICS (PVISOR_MAX_DEVICES - 1)
 
 static int add_disk(struct run_devices *devs, const char *spec)
 {
 	struct disk_config *dc = &devs->disks[devs->nr_disks];
 	char err[256];
 
-	if (devs->nr_disks == PVISOR_MAX_DEVICES) {
+	if (devs->nr_disks + devs->nr_nets == MAX_DISKS_AND_NICS) {
 		log_error("--disk: too many devices (at most %u disks and NICs together)",
-			  PVISOR_MAX_DEVICES - 1);
+			  MAX_DISKS_AND_NICS);
 		return -1;
 	}
 	if (disk_parse_spec(spec, dc, err, sizeof(err)) < 0) {
@@ -119,9 +109,9 @@ static int add_nic(struct run_devices *devs, const char *spec)
 	struct net_config *nc = &devs->nets[devs->nr_nets];
 	char err[256];
 
-	if (devs->nr_nets == PVISOR_MAX_DEVICES) {
+	if (devs->nr_disks + devs->nr_nets == MAX_DISKS_AND_NICS) {
 		log_error("--net: too many devices (at most %u disks and NICs together)",
-			  PVISOR_MAX_DEVICES - 1);
+			  MAX_DISKS_AND_NICS);
 		return -1;
 	}
 	if (net_parse_spec(spec, devs->nr_nets, nc, err, sizeof(err)) < 0) {
@@ -139,34 +129,37 @@ static int add_nic(struct run_devices *devs, const char *spec)
 	return 0;
 }
 
-/* PV and hybrid: disks and NICs become virtio devices, in command-line
- * order, disks first. Full: they become emulated hardware (the machine
- * makes them), so no device page entries. */
-static int attach_devices(struct domain_config *cfg, struct run_devices *devs)
+static void add_device(struct domain_config *cfg, const struct device_type *type, const void *arg)
 {
-	if (cfg->mode == DOMAIN_MODE_FULL) {
-		if (devs->nr_disks > FULL_MAX_DISKS) {
-			log_error("full mode has one ATA channel: at most %u --disk", FULL_MAX_DISKS);
-			return -1;
-		}
-		if (devs->nr_nets > FULL_MAX_NICS) {
-			log_error("full mode has at most %u --net NICs", FULL_MAX_NICS);
-			return -1;
-		}
-		cfg->disks = devs->disks;
-		cfg->nr_disks = devs->nr_disks;
-		cfg->nets = devs->nets;
-		cfg->nr_nets = devs->nr_nets;
-		return 0;
+	cfg->devices[cfg->nr_devices++] = (struct device_spec){ type, arg };
+}
+
+/* The domain's devices, in attach order. PV: the virtio console, disks,
+ * NICs (device page slots in this order). Hybrid: the same, then the
+ * emulated PC. Full: the PC, its ATA disks and RTL8139 NICs. */
+static int choose_devices(struct domain_config *cfg, struct run_devices *devs,
+			  struct console *console)
+{
+	bool full = cfg->mode == DOMAIN_MODE_FULL;
+
+	if (full && devs->nr_disks > PC_MAX_DISKS) {
+		log_error("full mode has one ATA channel: at most %u --disk", PC_MAX_DISKS);
+		return -1;
 	}
+	if (full && devs->nr_nets > PC_MAX_NICS) {
+		log_error("full mode has at most %u --net NICs", PC_MAX_NICS);
+		return -1;
+	}
+	if (full)
+		add_device(cfg, &pc_platform, console);
+	else
+		add_device(cfg, &virtio_console_device, console);
 	for (unsigned i = 0; i < devs->nr_disks; i++)
-		if (add_device(cfg, (struct device_maker){ blk_dev_create, &devs->disks[i] },
-			       "--disk") < 0)
-			return -1;
+		add_device(cfg, full ? &ata_disk_device : &virtio_blk_device, &devs->disks[i]);
 	for (unsigned i = 0; i < devs->nr_nets; i++)
-		if (add_device(cfg, (struct device_maker){ net_dev_create, &devs->nets[i] },
-			       "--net") < 0)
-			return -1;
+		add_device(cfg, full ? &rtl8139_device : &virtio_net_device, &devs->nets[i]);
+	if (cfg->mode == DOMAIN_MODE_HYBRID)
+		add_device(cfg, &pc_platform, console);
 	return 0;
 }
 
@@ -272,7 +265,7 @@ static int parse_run_options(int argc, char **argv, struct domain_config *cfg,
 			  "IOAPIC at %#x (at most %u MiB)", PVISOR_IOAPIC_GPA, PVISOR_IOAPIC_GPA >> 20);
 		return -1;
 	}
-	return attach_devices(cfg, devs);
+	return 0;
 }
 
 static int exit_code(const struct domain *d, enum domain_outcome outcome)
@@ -298,11 +291,8 @@ static int run_guest(struct domain_config *cfg)
 			return PVISOR_EXIT_ERROR;
 		outcome = domain_run(d);
 		log_debug("domain finished");
-		if (cfg->stats) {
-			stats_print(&d->stats, stderr, d->mmu.ballooned_pages);
-			devices_print_stats(d, stderr);
-			machine_print_stats(d, stderr);
-		}
+		if (cfg->stats)
+			domain_print_stats(d, stderr);
 		code = exit_code(d, outcome);
 		domain_destroy(d);
 		if (outcome != OUTCOME_REBOOT)
@@ -320,10 +310,8 @@ static int cmd_run(int argc, char **argv)
 	char guest[PATH_MAX];
 	int code;
 
-	/* The console is always device 0. */
-	cfg.device_makers[cfg.nr_device_makers++] =
-		(struct device_maker){ console_dev_create, &console };
-	if (parse_run_options(argc, argv, &cfg, &devs) < 0)
+	if (parse_run_options(argc, argv, &cfg, &devs) < 0 ||
+	    choose_devices(&cfg, &devs, &console) < 0)
 		return PVISOR_EXIT_ERROR;
 	if (!cfg.image_path) {
 		cfg.image_path = default_guest(guest, sizeof(guest));
@@ -334,7 +322,7 @@ static int cmd_run(int argc, char **argv)
 		}
 	}
 	vcpu_signals_init();
-	console_init(&console, STDOUT_FILENO, STDIN_FILENO, NULL);
+	console_init(&console, STDOUT_FILENO, STDIN_FILENO);
 	cfg.console = &console;
 	code = run_guest(&cfg);
 	console_destroy(&console);

@@ -5,7 +5,7 @@
 #include <sys/ioctl.h>
 
 #include "core/domain.h"
-#include "core/log.h"
+#include "lib/log.h"
 
 #define BACKTRACE_MAX 32
 

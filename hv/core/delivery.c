@@ -9,7 +9,7 @@
 
 #include "core/domain.h"
 #include "core/layout.h"
-#include "core/log.h"
+#include "lib/log.h"
 #include "core/x86_setup.h"
 
 #define RED_ZONE     128

@@ -9,11 +9,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "console/console.h"
 #include "core/domain.h"
+#include "core/irqchip.h"
 #include "core/layout.h"
-#include "core/log.h"
-#include "core/machine.h"
 #include "core/x86_setup.h"
+#include "lib/log.h"
 
 #define IMAGE_MAX_BYTES (512ull << 20)
 #define MIN_FREE_BYTES  (1ull << 20)   /* RAM the guest needs beyond its image */
@@ -243,7 +244,7 @@ static int build_pv_platform(struct domain *d)
 	x86_build_hypercall_page(gmem_ram(&d->gm, PVISOR_HYPERCALL_PAGE_GVA, PAGE_SIZE));
 	d->shared->vcpu_info[0].upcall_mask = 1;
 	evtchn_init(&d->evtchn, d->shared, d->domid, vcpu_notify, d);
-	if (devices_create(d) < 0 || vcpu_create(d, 0) < 0 ||
+	if (domain_attach_devices(d) < 0 || vcpu_create(d, 0) < 0 ||
 	    x86_init_vcpu(d->kvm_fd, d->vcpus[0].fd, pt_root(&d->mmu.pool), d->image.entry,
 			  PVISOR_START_INFO_GVA) < 0 ||
 	    pvclock_init(&d->clock, d->vcpus[0].fd) < 0)
@@ -252,29 +253,51 @@ static int build_pv_platform(struct domain *d)
 	return 0;
 }
 
-/* Hybrid and full mode: the emulated PC and a CPL0 vCPU. Hybrid keeps the
- * shared info page (events), the hypercall page and the virtio devices;
- * its events arrive as an interrupt instead of an upcall. In full mode
- * pages 0x2000.. are the guest's: pvisor never writes them. */
+/* Hybrid mode: an event channel became pending. The guest owns its IDT,
+ * so events arrive as ISA IRQ PVISOR_IRQ_EVENTS (Xen's PVHVM "callback
+ * via" INTx) instead of an upcall. */
+static void hybrid_event_notify(void *domain, unsigned vcpu)
+{
+	struct domain *d = domain;
+
+	(void)vcpu;
+	__atomic_fetch_add(&d->stats.event_irqs, 1, __ATOMIC_RELAXED);
+	irqchip_set_line(d, PVISOR_IRQ_EVENTS, 1);
+	irqchip_set_line(d, PVISOR_IRQ_EVENTS, 0);
+}
+
+/* Hybrid and full mode: the in-kernel irqchip, the devices (the emulated
+ * PC among them) and a CPL0 vCPU. Hybrid keeps the shared info page
+ * (events), the hypercall page and the virtio devices. In full mode pages
+ * 0x2000.. are the guest's: pvisor never writes them. */
 static int build_native_platform(struct domain *d)
 {
-	bool hybrid = d->cfg->mode == DOMAIN_MODE_HYBRID;
-
-	evtchn_init(&d->evtchn, d->shared, d->domid, machine_event_notify, d);
-	if (machine_create_irqchip(d) < 0)
+	evtchn_init(&d->evtchn, d->shared, d->domid, hybrid_event_notify, d);
+	if (irqchip_create(d) < 0)
 		return -1;
-	if (hybrid) {
+	if (d->cfg->mode == DOMAIN_MODE_HYBRID)
 		x86_build_hypercall_page(gmem_ram(&d->gm, PVISOR_HYPERCALL_PAGE_GVA, PAGE_SIZE));
-		if (devices_create(d) < 0)
-			return -1;
+	if (domain_attach_devices(d) < 0)
+		return -1;
+	if (!d->nr_buses || !d->buses[d->nr_buses - 1].ops->catch_all_ports) {
+		log_error("hybrid and full mode need the emulated PC among the domain's devices");
+		return -1;
 	}
-	if (machine_create(d) < 0 || vcpu_create(d, 0) < 0 ||
+	if (vcpu_create(d, 0) < 0 ||
 	    x86_init_vcpu_native(d->kvm_fd, d->vcpus[0].fd, d->gm.base, d->gm.ram_size,
 				 d->image.entry, PVISOR_START_INFO_GVA,
 				 cpuid_pv_bits(d->cfg->mode)) < 0 ||
 	    pvclock_init(&d->clock, d->vcpus[0].fd) < 0)
 		return -1;
 	return 0;
+}
+
+/* Console input arrived (console reader thread): VIRQ_CONSOLE. */
+static void console_input_arrived(void *domain)
+{
+	struct domain *d = domain;
+
+	evtchn_raise_virq(&d->evtchn, PVISOR_VIRQ_CONSOLE);
 }
 
 static int build_platform(struct domain *d)
@@ -331,7 +354,7 @@ struct domain *domain_create(const struct domain_config *cfg)
 	if (build_platform(d) < 0)
 		goto fail;
 	log_debug("vCPU ready");
-	console_attach(cfg->console, &d->evtchn);
+	console_attach(cfg->console, console_input_arrived, d);
 	free(file);
 	return d;
 fail:
@@ -387,7 +410,7 @@ static void wait_for_outcome(struct domain *d)
 
 enum domain_outcome domain_run(struct domain *d)
 {
-	if (d->machine && machine_start(d) < 0)
+	if (domain_start_buses(d) < 0)
 		return OUTCOME_ERROR;
 	if (vcpu_start(&d->vcpus[0]) < 0)
 		return OUTCOME_ERROR;
@@ -398,14 +421,22 @@ enum domain_outcome domain_run(struct domain *d)
 	return d->outcome;
 }
 
+void domain_print_stats(struct domain *d, FILE *out)
+{
+	stats_print(&d->stats, out, d->mmu.ballooned_pages);
+	if (d->cfg->mode == DOMAIN_MODE_HYBRID)
+		fprintf(out, "  event interrupts raised:   %llu\n",
+			(unsigned long long)__atomic_load_n(&d->stats.event_irqs, __ATOMIC_RELAXED));
+	domain_bus_print_stats(d, out);
+}
+
 void domain_destroy(struct domain *d)
 {
 	if (!d)
 		return;
 	if (d->cfg->console)
-		console_attach(d->cfg->console, NULL);
-	devices_destroy(d);
-	machine_destroy(d);
+		console_attach(d->cfg->console, NULL, NULL);
+	domain_destroy_buses(d);
 	for (unsigned i = 0; i < d->nr_vcpus; i++)
 		vcpu_destroy(&d->vcpus[i]);
 	if (d->shared)

@@ -13,7 +13,7 @@
 
 #include <pvisor/pvisor.h>
 
-#include "core/console.h"
+#include "core/device.h"
 #include "core/elf_loader.h"
 #include "core/evtchn.h"
 #include "core/guest_access.h"
@@ -22,21 +22,11 @@
 #include "core/pvclock.h"
 #include "core/stats.h"
 #include "core/symbols.h"
-#include "devices/devices.h"
+
+struct console;
 
 /* The signal that kicks a vCPU thread out of KVM_RUN or a block. */
 #define SIGKICK SIGUSR1
-
-struct domain;
-struct vdev;
-struct machine;
-
-/* Makes device `index` of a domain from arg (a type's configuration);
- * NULL after logging a one-line error. */
-struct device_maker {
-	struct vdev *(*make)(struct domain *d, unsigned index, const void *arg);
-	const void *arg;
-};
 
 /* How the guest's CPU and devices are virtualized (docs/full-virt.md). */
 enum domain_mode {
@@ -45,26 +35,22 @@ enum domain_mode {
 	DOMAIN_MODE_FULL,    /* CPL0, emulated PC hardware only               */
 };
 
-struct disk_config;
-struct net_config;
+/* Every virtio device slot of the device page, and the emulated PC. */
+#define DOMAIN_MAX_DEVICES (PVISOR_MAX_DEVICES + 1)
 
 struct domain_config {
 	const char *image_path;
 	enum domain_mode mode;
-	/* Full mode: the emulated disks (ATA) and NICs (RTL8139). In the other
-	 * modes disks and NICs are virtio devices made by device_makers. */
-	const struct disk_config *disks;
-	unsigned nr_disks;
-	const struct net_config *nets;
-	unsigned nr_nets;
 	uint64_t mem_bytes;
 	const char *cmdline;
 	double timeout_s;       /* 0: none */
 	bool stats;
 	struct console *console;
 	uint64_t boot_count;    /* reboots so far, given to the guest */
-	struct device_maker device_makers[PVISOR_MAX_DEVICES];
-	unsigned nr_device_makers;
+	/* Attached in this order (device.h); virtio devices take device page
+	 * slots in this order too. */
+	struct device_spec devices[DOMAIN_MAX_DEVICES];
+	unsigned nr_devices;
 };
 
 enum domain_outcome {
@@ -119,8 +105,8 @@ struct domain {
 	pthread_mutex_t lock;
 	pthread_cond_t finished;
 	enum domain_outcome outcome; /* first one set wins */
-	struct device_set devices;
-	struct machine *machine;     /* hybrid/full: the emulated PC, else NULL */
+	struct domain_bus buses[DOMAIN_MAX_BUSES];   /* device.h */
+	unsigned nr_buses;
 	int exit_status;
 };
 
@@ -129,6 +115,9 @@ struct domain *domain_create(const struct domain_config *cfg);
 /* Runs it until poweroff, reboot, crash, timeout or error. */
 enum domain_outcome domain_run(struct domain *d);
 void domain_destroy(struct domain *d);
+
+/* --stats: the core's counters, then every bus's. */
+void domain_print_stats(struct domain *d, FILE *out);
 
 /* Ends the domain with an outcome (first caller wins) and stops its vCPUs. */
 void domain_finish(struct domain *d, enum domain_outcome outcome, int status);

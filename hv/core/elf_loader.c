@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "core/elf_loader.h"
-#include "core/errmsg.h"
+#include "lib/errmsg.h"
 
 #define X64 "0x%" PRIx64
 #define PAGE_SHIFT 12

@@ -9,7 +9,7 @@
 
 #include "core/guest_memory.h"
 #include "core/layout.h"
-#include "core/log.h"
+#include "lib/log.h"
 
 enum { SLOT_RAM, SLOT_HV, SLOT_PT };
 

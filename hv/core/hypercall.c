@@ -6,10 +6,11 @@
 #include <sched.h>
 #include <string.h>
 
+#include "console/console.h"
 #include "core/domain.h"
 #include "core/layout.h"
-#include "core/log.h"
 #include "core/x86_setup.h"
+#include "lib/log.h"
 
 #define MMU_CHUNK 256
 
@@ -190,7 +191,7 @@ static long memory_op_one(struct domain *d, uint64_t cmd, uint64_t pfn)
 
 	if (cmd == PVISOR_MEM_INCREASE_RESERVATION)
 		return pv_mmu_increase(&d->mmu, pfn);
-	if (devices_pin_pfn(d, pfn))
+	if (domain_bus_pins_pfn(d, pfn))
 		return -PVISOR_EBUSY;
 	rc = pv_mmu_decrease(&d->mmu, pfn);
 	if (rc == 0 && gmem_discard_page(&d->gm, pfn) < 0) {
@@ -263,7 +264,7 @@ static long hc_vcpu_info(struct vcpu *v, const uint64_t a[5])
 
 static long hc_device_op(struct vcpu *v, const uint64_t a[5])
 {
-	return devices_hypercall(v->dom, a[0], a[1]);
+	return domain_bus_device_op(v->dom, a[0], a[1]);
 }
 
 static const hypercall_fn hypercalls[PVISOR_HC_COUNT] = {

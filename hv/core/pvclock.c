@@ -5,7 +5,7 @@
 #include <time.h>
 #include <x86intrin.h>
 
-#include "core/log.h"
+#include "lib/log.h"
 #include "core/pvclock.h"
 
 #define NSEC_PER_SEC 1000000000ull

@@ -23,6 +23,7 @@ struct stats {
 	uint64_t doorbell_kicks;     /* doorbell writes KVM turned into eventfd signals */
 	uint64_t doorbell_exits;     /* doorbell writes that exited to pvisor */
 	uint64_t emulated_io;        /* hybrid/full: port and MMIO exits to device models */
+	uint64_t event_irqs;         /* hybrid: events raised as PVISOR_IRQ_EVENTS */
 };
 
 void stats_print(const struct stats *s, FILE *out, uint64_t ballooned_pages);

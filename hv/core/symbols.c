@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "symbols.h"
+#include "core/symbols.h"
 
 struct symbol {
 	uint64_t addr;

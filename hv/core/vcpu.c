@@ -19,8 +19,7 @@
 
 #include "core/domain.h"
 #include "core/layout.h"
-#include "core/log.h"
-#include "core/machine.h"
+#include "lib/log.h"
 
 #define UPCALL_RETRY_NS 50000ull
 
@@ -256,30 +255,23 @@ int vcpu_complete_io(struct vcpu *v)
 	return 0;
 }
 
-/* Hybrid and full mode: the hypercall and doorbell ports (hybrid only)
- * keep their PV meaning; every other port belongs to the emulated PC. */
-static void vcpu_handle_native_io(struct vcpu *v)
+/* Hybrid and full mode: the hypercall port (hybrid only) keeps its PV
+ * meaning; every other port goes to the buses, the emulated PC last
+ * (it answers every port, so false is never returned in practice). */
+static bool vcpu_handle_native_io(struct vcpu *v)
 {
 	struct domain *d = v->dom;
 	struct kvm_run *run = v->run;
-	uint16_t port = run->io.port;
-	bool single_out = run->io.direction == KVM_EXIT_IO_OUT && run->io.count == 1;
 
-	if (d->cfg->mode == DOMAIN_MODE_HYBRID && single_out) {
-		if (port == PVISOR_PORT_HYPERCALL && run->io.size == 4) {
-			v->io_incomplete = true;
-			v->io_from_stub = false;
-			hypercall_dispatch(v, &run->s.regs.regs);
-			run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
-			return;
-		}
-		if (devices_is_doorbell(port) && run->io.size == 1) {
-			devices_doorbell_exit(d, port);
-			return;
-		}
+	if (d->cfg->mode == DOMAIN_MODE_HYBRID && run->io.direction == KVM_EXIT_IO_OUT &&
+	    run->io.count == 1 && run->io.port == PVISOR_PORT_HYPERCALL && run->io.size == 4) {
+		v->io_incomplete = true;
+		v->io_from_stub = false;
+		hypercall_dispatch(v, &run->s.regs.regs);
+		run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
+		return true;
 	}
-	d->stats.emulated_io++;
-	machine_pio_exit(v);
+	return domain_bus_port_exit(d, v);
 }
 
 static void vcpu_handle_io(struct vcpu *v)
@@ -289,9 +281,10 @@ static void vcpu_handle_io(struct vcpu *v)
 	struct kvm_regs *regs = &run->s.regs.regs;
 	uint16_t port = run->io.port;
 
-	if (d->machine) {
-		vcpu_handle_native_io(v);
-		return;
+	if (d->cfg->mode != DOMAIN_MODE_PV) {
+		if (vcpu_handle_native_io(v))
+			return;
+		goto bad;
 	}
 	if (run->io.direction != KVM_EXIT_IO_OUT || run->io.count != 1)
 		goto bad;
@@ -320,10 +313,8 @@ static void vcpu_handle_io(struct vcpu *v)
 		d->stats.null_exits++;
 		return;
 	}
-	if (devices_is_doorbell(port) && run->io.size == 1) {
-		devices_doorbell_exit(d, port);
+	if (domain_bus_port_exit(d, v))
 		return;
-	}
 bad:
 	v->io_incomplete = false;
 	crash_report_from_vcpu(v, "unexpected port I/O");
@@ -348,10 +339,8 @@ static void vcpu_handle_exit(struct vcpu *v)
 		crash_report_from_vcpu(v, "triple fault (the vCPU shut down)");
 		break;
 	case KVM_EXIT_MMIO:
-		if (d->machine) {
-			machine_mmio_exit(v);
+		if (domain_bus_mmio_exit(d, v))
 			return;
-		}
 		snprintf(what, sizeof(what), "access to unbacked guest-physical address %#llx",
 			 (unsigned long long)run->mmio.phys_addr);
 		crash_report_from_vcpu(v, what);
@@ -414,7 +403,7 @@ static void *vcpu_thread(void *arg)
 		return NULL;
 	}
 	while (!domain_finished(d)) {
-		if (!d->machine)
+		if (d->cfg->mode == DOMAIN_MODE_PV)
 			delivery_prepare_entry(v);  /* upcalls: PV mode only */
 		if (domain_finished(d))
 			break;

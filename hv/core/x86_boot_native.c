@@ -10,7 +10,7 @@
 #include <pvisor/platform.h>
 
 #include "core/layout.h"
-#include "core/log.h"
+#include "lib/log.h"
 #include "core/x86_setup.h"
 
 #define BOOT_PDPT   0xa000u

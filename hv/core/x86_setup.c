@@ -11,7 +11,7 @@
 #include <pvisor/platform.h>
 
 #include "core/layout.h"
-#include "core/log.h"
+#include "lib/log.h"
 #include "core/pv_mmu.h"
 #include "core/x86_setup.h"
 

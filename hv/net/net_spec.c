@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "net/net_spec.h"
-#include "core/errmsg.h"
+#include "lib/errmsg.h"
 
 /* The value of one key=value item, not NUL-terminated. */
 struct spec_value {

@@ -11,7 +11,7 @@
 #include <pvisor/virtio_net.h>
 
 #include "net/net_spec.h"
-#include "core/errmsg.h"
+#include "lib/errmsg.h"
 #include "net/tap.h"
 
 #define TUN_PATH "/dev/net/tun"

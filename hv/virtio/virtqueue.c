@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "virtio/guest_phys.h"
+#include "core/guest_phys.h"
 #include "virtio/virtqueue.h"
 
 _Static_assert(sizeof(struct pvisor_virtq_desc) == 16, "descriptor layout");

@@ -13,7 +13,7 @@
 #include <pthread.h>
 #include <time.h>
 
-#include "emul/emul.h"
+#include "hw/emul.h"
 
 struct irq_waiter {
 	pthread_mutex_t lock;

@@ -15,9 +15,9 @@
 
 #include <pvisor/platform.h>
 
-#include "blk/disk.h"
+#include "disk/disk.h"
 #include "check.h"
-#include "emul/ata.h"
+#include "hw/ata.h"
 #include "scratch.h"
 
 #define IRQ_EDGES_LINE PVISOR_IRQ_ATA0

@@ -6,7 +6,7 @@
 #include <time.h>
 
 #include "check.h"
-#include "emul/cmos_rtc.h"
+#include "hw/cmos_rtc.h"
 #define IRQ_RECORD_RISES
 #include "irq_probe.h"
 

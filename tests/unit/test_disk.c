@@ -19,9 +19,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "blk/blkio.h"
-#include "blk/disk.h"
-#include "blk/disk_spec.h"
+#include "disk/blkio.h"
+#include "disk/disk.h"
+#include "disk/disk_spec.h"
 #include "check.h"
 #include "scratch.h"
 

@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "emul/emul.h"
+#include "hw/emul.h"
 
 /* A fake device that records its last access and answers a pattern. */
 struct fake_dev {

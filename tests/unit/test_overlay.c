@@ -14,11 +14,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "blk/blkio.h"
-#include "blk/disk.h"
-#include "blk/disk_cmd.h"
-#include "blk/overlay_admin.h"
-#include "blk/overlay_format.h"
+#include "disk/blkio.h"
+#include "disk/disk.h"
+#include "cli/disk_cmd.h"
+#include "disk/overlay_admin.h"
+#include "disk/overlay_format.h"
 #include "check.h"
 #include "scratch.h"
 

@@ -6,7 +6,7 @@
 #include <time.h>
 
 #include "check.h"
-#include "emul/pit8254.h"
+#include "hw/pit8254.h"
 #define IRQ_RECORD_RISES
 #include "irq_probe.h"
 

@@ -16,7 +16,7 @@
 #include <pvisor/virtio_net.h>
 
 #include "check.h"
-#include "emul/rtl8139.h"
+#include "hw/rtl8139.h"
 
 #define IRQ_EDGES_LINE PVISOR_IRQ_NIC0
 #include "irq_probe.h"

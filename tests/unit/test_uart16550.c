@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "emul/uart16550.h"
+#include "hw/uart16550.h"
 #include "irq_probe.h"
 
 enum { RBR = 0, THR = 0, DLL = 0, IER = 1, DLM = 1, IIR = 2, FCR = 2,

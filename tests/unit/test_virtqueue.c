@@ -17,7 +17,7 @@
 #include "check.h"
 #include "core/layout.h"
 #include "core/pv_mmu.h"
-#include "virtio/guest_phys.h"
+#include "core/guest_phys.h"
 #include "virtio/virtqueue.h"
 
 #define RAM_SIZE     (4ull << 20)

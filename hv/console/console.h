@@ -1,0 +1,56 @@
+/* console.h: the host end of a guest's console: pvisor's stdout and stdin.
+ * Output goes out in one write per call; input comes from stdin on a
+ * reader thread started when the guest first asks for input, which calls
+ * the attached domain's notify (it raises VIRQ_CONSOLE) and signals
+ * input_event_fd. Served to the guest by the console hypercall
+ * (hv/core/hypercall.c), the virtio console (hv/virtio/console.c) and the
+ * emulated UART (hv/hw/pc.c). One console lives as long as the pvisor
+ * process and is attached to the domain running at the moment (a reboot
+ * makes a new one). */
+#ifndef PVISOR_CONSOLE_H
+#define PVISOR_CONSOLE_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CONSOLE_INPUT_BUF 4096
+
+struct console {
+	int out_fd, in_fd;
+	pthread_mutex_t lock;
+	pthread_cond_t space;
+	pthread_t reader;
+	int reader_started;
+	int eof;
+	int stopping;
+	size_t head, len;             /* ring of pending input */
+	uint8_t buf[CONSOLE_INPUT_BUF];
+	void (*input_notify)(void *ctx);   /* the attached domain's, or NULL */
+	void *input_ctx;
+	int input_event_fd;           /* eventfd: input (or its end) arrived */
+};
+
+void console_init(struct console *c, int out_fd, int in_fd);
+void console_destroy(struct console *c);
+/* Directs input notifications to notify(ctx), called on the reader
+ * thread whenever input (or its end) arrives; NULL: none. After it
+ * returns the previous notify is never called again. */
+void console_attach(struct console *c, void (*notify)(void *ctx), void *ctx);
+/* Writes all of buf to the output. Returns 0 or -1. */
+int console_write(struct console *c, const void *buf, size_t len);
+/* Writes all of the iovec (which it may change) to the output: 0 or -1. */
+struct iovec;
+int console_writev(struct console *c, struct iovec *iov, int cnt);
+/* Moves up to len pending input bytes into buf: count, 0 at end of input,
+ * or -1 when none is pending yet (starts the reader on first use). */
+long console_read(struct console *c, void *buf, size_t len);
+/* Starts the stdin reader (idempotent). */
+void console_start_input(struct console *c);
+/* Is input waiting to be read? */
+bool console_has_input(struct console *c);
+/* Has input ended, with every byte read? */
+bool console_input_eof(struct console *c);
+
+#endif
