@@ -6,7 +6,7 @@
 #include "core/guest_access.h"
 #include "core/layout.h"
 
-void *guest_page_ptr(const struct guest_view *g, uint64_t gva, uint64_t len, int write)
+static void *guest_page_ptr(const struct guest_view *g, uint64_t gva, uint64_t len, int write)
 {
 	uint64_t need = PTE_P | PTE_U | (write ? PTE_W : 0);
 	uint64_t pte, offset = gva & (PAGE_SIZE - 1);

@@ -25,7 +25,4 @@ int guest_copy_to(const struct guest_view *g, uint64_t gva, const void *src, uin
 /* Checks that the whole range is accessible (write: writable); 0 or -EFAULT. */
 int guest_check(const struct guest_view *g, uint64_t gva, uint64_t len, int write);
 
-/* Host pointer for gva when [gva, gva+len) is one mapped page, else NULL. */
-void *guest_page_ptr(const struct guest_view *g, uint64_t gva, uint64_t len, int write);
-
 #endif

@@ -11,7 +11,7 @@
 #define NSEC_PER_SEC 1000000000ull
 #define MSR_IA32_TSC 0x10
 
-uint64_t monotonic_ns(void)
+static uint64_t monotonic_ns(void)
 {
 	struct timespec ts;
 

@@ -23,8 +23,6 @@ int pvclock_init(struct pvclock *c, int vcpu_fd);
 void pvclock_publish(const struct pvclock *c, struct pvisor_shared_info *s, unsigned vcpu);
 /* Current system time, host side. */
 uint64_t pvclock_now(const struct pvclock *c);
-/* Host CLOCK_MONOTONIC in ns. */
-uint64_t monotonic_ns(void);
 /* Scale a TSC delta to ns with mul/shift (the guest's formula). */
 uint64_t pvclock_scale(uint64_t delta, uint32_t mul, int8_t shift);
 /* Derive mul/shift so that pvclock_scale(ticks_per_sec) ~= 1e9. */

@@ -45,9 +45,9 @@ static int execute(struct disk *d, struct blkio_slot *s)
 	case BLKIO_FLUSH:
 		return disk_flush(d);
 	case BLKIO_DISCARD:
-		return disk_discard(d, req->offset, req->len);
+		return disk_zero(d, req->offset, req->len, DISK_ZERO_PUNCH);
 	case BLKIO_WRITE_ZEROES:
-		return disk_write_zeroes(d, req->offset, req->len);
+		return disk_zero(d, req->offset, req->len, DISK_ZERO_ALLOCATE);
 	default:
 		return -EINVAL;
 	}

@@ -205,9 +205,8 @@ static int zeroing_done(struct blkio *io, struct blkio_slot *s, int res)
 {
 	if (res != -EOPNOTSUPP && res != -ENOSYS)
 		return res;
-	if (s->req->op == BLKIO_DISCARD)
-		return disk_discard(io->disk, s->req->offset, s->req->len);
-	return disk_write_zeroes(io->disk, s->req->offset, s->req->len);
+	return disk_zero(io->disk, s->req->offset, s->req->len,
+			 s->req->op == BLKIO_DISCARD ? DISK_ZERO_PUNCH : DISK_ZERO_ALLOCATE);
 }
 
 static void handle_cqe(struct blkio *io, struct blkio_slot *s, int res)

@@ -122,7 +122,7 @@ int disk_pwritev(struct disk *d, const struct iovec *iov, int cnt, uint64_t offs
 	return blk_raw_pwritev(d->image.fd, iov, cnt, offset, d->image.dio_align);
 }
 
-int disk_discard(struct disk *d, uint64_t offset, uint64_t len)
+int disk_zero(struct disk *d, uint64_t offset, uint64_t len, enum disk_zero_how how)
 {
 	int rc = check_change(d, offset, len);
 
@@ -130,17 +130,8 @@ int disk_discard(struct disk *d, uint64_t offset, uint64_t len)
 		return rc;
 	if (d->overlay)
 		return overlay_zero(d->overlay, offset, len);
-	return blk_raw_punch(d->image.fd, offset, len);
-}
-
-int disk_write_zeroes(struct disk *d, uint64_t offset, uint64_t len)
-{
-	int rc = check_change(d, offset, len);
-
-	if (rc < 0)
-		return rc;
-	if (d->overlay)
-		return overlay_zero(d->overlay, offset, len);
+	if (how == DISK_ZERO_PUNCH)
+		return blk_raw_punch(d->image.fd, offset, len);
 	return blk_raw_zero_range(d->image.fd, offset, len);
 }
 

@@ -58,14 +58,18 @@ void disk_make_id(const struct stat *st, char id[DISK_ID_BYTES]);
  * -EINVAL. */
 int disk_check_range(const struct disk *d, uint64_t offset, uint64_t len);
 
+/* How disk_zero makes a range read back as zeroes. */
+enum disk_zero_how {
+	DISK_ZERO_PUNCH,     /* discard: punch a hole (the space is freed) */
+	DISK_ZERO_ALLOCATE,  /* write zeroes: keep the range allocated */
+};
+
 /* Synchronous I/O: every byte or an error. Each returns 0 or -errno:
  * -EINVAL for a bad range or iovec, -EROFS for changes to a read-only
- * disk. discard punches a hole, write_zeroes keeps the range allocated;
- * both read back as zeroes, and neither touches an overlay's base. */
+ * disk. disk_zero never touches an overlay's base. */
 int disk_preadv(struct disk *d, const struct iovec *iov, int cnt, uint64_t offset);
 int disk_pwritev(struct disk *d, const struct iovec *iov, int cnt, uint64_t offset);
-int disk_discard(struct disk *d, uint64_t offset, uint64_t len);
-int disk_write_zeroes(struct disk *d, uint64_t offset, uint64_t len);
+int disk_zero(struct disk *d, uint64_t offset, uint64_t len, enum disk_zero_how how);
 /* Makes every write completed before the call durable (fdatasync; for an
  * overlay, its bitmap too). */
 int disk_flush(struct disk *d);

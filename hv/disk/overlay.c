@@ -309,15 +309,6 @@ const struct blk_image *overlay_base(const struct overlay *ov)
 	return &ov->base;
 }
 
-uint64_t overlay_allocated_clusters(const struct overlay *ov)
-{
-	uint64_t count = 0;
-
-	for (uint64_t c = 0; c < ovl_cluster_count(&ov->hdr); c++)
-		count += allocated(ov, c);
-	return count;
-}
-
 static void overlay_free(struct overlay *ov)
 {
 	blk_image_close(&ov->base);

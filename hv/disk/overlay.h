@@ -33,7 +33,6 @@ int overlay_close(struct overlay *ov);
 
 uint64_t overlay_size(const struct overlay *ov);      /* bytes the guest sees */
 const struct blk_image *overlay_base(const struct overlay *ov);
-uint64_t overlay_allocated_clusters(const struct overlay *ov);
 
 /* Ranges are 512-byte aligned and inside overlay_size(); the caller
  * (disk.c) checks. All return 0 or -errno. */

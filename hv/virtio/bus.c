@@ -16,11 +16,6 @@ struct virtio_bus {
 	unsigned count;
 };
 
-struct pvisor_device_page *virtio_device_page(struct domain *d)
-{
-	return (struct pvisor_device_page *)(d->gm.base + PVISOR_DEVICE_PAGE_GVA);
-}
-
 /* ---- The core's hooks ---------------------------------------------------- */
 
 /* Stops every backend and frees the devices. */

@@ -23,9 +23,6 @@ typedef struct vdev *(*vdev_make_fn)(struct domain *d, unsigned index, const voi
  * type's attach() calls. */
 int virtio_bus_add(struct domain *d, vdev_make_fn make, const void *arg);
 
-/* The device page, in guest memory. */
-struct pvisor_device_page *virtio_device_page(struct domain *d);
-
 /* Is port a doorbell port? */
 static inline bool virtio_is_doorbell(uint16_t port)
 {

@@ -14,9 +14,13 @@
 #include "core/layout.h"
 #include "lib/log.h"
 #include "core/guest_phys.h"
-#include "virtio/bus.h"
 #include "virtio/vdev.h"
 
+
+struct pvisor_device_page *virtio_device_page(struct domain *d)
+{
+	return (struct pvisor_device_page *)(d->gm.base + PVISOR_DEVICE_PAGE_GVA);
+}
 
 struct vdev *vdev_create(struct domain *dom, unsigned index, const struct vdev_ops *ops,
 			 void *priv)

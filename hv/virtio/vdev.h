@@ -113,6 +113,9 @@ struct vdev {
 	struct vdev_stats stats;
 };
 
+/* The device page, in guest memory. */
+struct pvisor_device_page *virtio_device_page(struct domain *d);
+
 /* Creates device `index` of a domain (not started). Returns NULL after
  * logging a one-line error. */
 struct vdev *vdev_create(struct domain *dom, unsigned index, const struct vdev_ops *ops,

@@ -252,10 +252,10 @@ static void sync_io(void)
 	CHECK_EQ(disk_preadv(d, &r, 1, (1 << 20) - 4096), -EINVAL);    /* past the end */
 	CHECK_EQ(disk_preadv(d, &r, 1, 100), -EINVAL);                 /* unaligned    */
 	CHECK_EQ(disk_pwritev(d, w, 1, 0), -EINVAL);                   /* 100 bytes    */
-	CHECK_EQ(disk_discard(d, 1 << 20, 512), -EINVAL);
-	CHECK_EQ(disk_discard(d, UINT64_MAX - 511, 1024), -EINVAL);     /* wraps        */
-	CHECK_EQ(disk_discard(d, 4096, 4096), 0);
-	CHECK_EQ(disk_write_zeroes(d, 8192, 512), 0);
+	CHECK_EQ(disk_zero(d, 1 << 20, 512, DISK_ZERO_PUNCH), -EINVAL);
+	CHECK_EQ(disk_zero(d, UINT64_MAX - 511, 1024, DISK_ZERO_PUNCH), -EINVAL);     /* wraps        */
+	CHECK_EQ(disk_zero(d, 4096, 4096, DISK_ZERO_PUNCH), 0);
+	CHECK_EQ(disk_zero(d, 8192, 512, DISK_ZERO_ALLOCATE), 0);
 	CHECK_EQ(disk_preadv(d, &r, 1, 4096), 0);
 	CHECK(all_zero(rbuf, 4096 + 512) && !memcmp(rbuf + 4608, wbuf + 4608, 8192 - 4608));
 	CHECK_EQ(disk_flush(d), 0);
@@ -265,8 +265,8 @@ static void sync_io(void)
 	if (!d)
 		goto out;
 	CHECK_EQ(disk_pwritev(d, w, 2, 0), -EROFS);
-	CHECK_EQ(disk_discard(d, 0, 512), -EROFS);
-	CHECK_EQ(disk_write_zeroes(d, 0, 512), -EROFS);
+	CHECK_EQ(disk_zero(d, 0, 512, DISK_ZERO_PUNCH), -EROFS);
+	CHECK_EQ(disk_zero(d, 0, 512, DISK_ZERO_ALLOCATE), -EROFS);
 	CHECK_EQ(disk_preadv(d, &r, 1, 0), 0);
 	CHECK(!memcmp(rbuf, orig, 4096));
 	disk_close(d);

@@ -150,7 +150,7 @@ static void random_op(struct disk *d, uint8_t *model, uint8_t *buf)
 		CHECK_EQ(disk_preadv(d, iov, n, offset), 0);
 		CHECK(!memcmp(model + offset, data, len));
 	} else {
-		CHECK_EQ(kind == 8 ? disk_discard(d, offset, len) : disk_write_zeroes(d, offset, len), 0);
+		CHECK_EQ(kind == 8 ? disk_zero(d, offset, len, DISK_ZERO_PUNCH) : disk_zero(d, offset, len, DISK_ZERO_ALLOCATE), 0);
 		memset(model + offset, 0, len);
 	}
 }
@@ -288,7 +288,7 @@ static void readonly_overlay(void)
 	if (d) {
 		CHECK(d->readonly);
 		CHECK_EQ(disk_pwritev(d, &iov, 1, 0), -EROFS);
-		CHECK_EQ(disk_discard(d, 0, 512), -EROFS);
+		CHECK_EQ(disk_zero(d, 0, 512, DISK_ZERO_PUNCH), -EROFS);
 		CHECK(disk_equals(d, base));
 		disk_close(d);
 	}
@@ -529,9 +529,9 @@ static void discard_everything_then_commit(void)
 
 	CHECK(d != NULL);
 	if (d) {
-		CHECK_EQ(disk_discard(d, 512, BASE_BYTES - 1024), 0);
-		CHECK_EQ(disk_write_zeroes(d, 0, 512), 0);
-		CHECK_EQ(disk_write_zeroes(d, BASE_BYTES - 512, 512), 0);
+		CHECK_EQ(disk_zero(d, 512, BASE_BYTES - 1024, DISK_ZERO_PUNCH), 0);
+		CHECK_EQ(disk_zero(d, 0, 512, DISK_ZERO_ALLOCATE), 0);
+		CHECK_EQ(disk_zero(d, BASE_BYTES - 512, 512, DISK_ZERO_ALLOCATE), 0);
 		CHECK(disk_equals(d, zero));
 		disk_close(d);
 	}
