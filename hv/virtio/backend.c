@@ -117,6 +117,16 @@ static void block_signals(void)
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
 }
 
+int vdev_process_pair(struct vdev *dev, int (*first)(struct vdev *), int (*second)(struct vdev *))
+{
+	int a = first(dev), b;
+
+	if (a < 0)
+		return -1;
+	b = second(dev);
+	return b < 0 ? -1 : a + b;
+}
+
 void *vdev_backend_thread(void *arg)
 {
 	struct vdev *dev = arg;

@@ -80,8 +80,9 @@ static void write_batch(struct vdev *dev, struct console_dev *c, unsigned nchain
 }
 
 /* Output: every readable buffer of every chain, in order. */
-static int serve_output(struct vdev *dev, struct console_dev *c)
+static int serve_output(struct vdev *dev)
 {
+	struct console_dev *c = dev->priv;
 	struct virtqueue *vq = &dev->queues[PVISOR_VIRTIO_CONSOLE_TX].vq;
 	unsigned n = 0;
 	int rc;
@@ -152,8 +153,9 @@ static void report_eof(struct vdev *dev, struct console_dev *c)
 	evtchn_raise_backend(&dev->dom->evtchn, dev->queues[PVISOR_VIRTIO_CONSOLE_RX].event_port);
 }
 
-static int serve_input(struct vdev *dev, struct console_dev *c)
+static int serve_input(struct vdev *dev)
 {
+	struct console_dev *c = dev->priv;
 	struct virtqueue *vq = &dev->queues[PVISOR_VIRTIO_CONSOLE_RX].vq;
 	uint64_t n;
 	int done = 0, rc;
@@ -189,13 +191,7 @@ static int serve_input(struct vdev *dev, struct console_dev *c)
 
 static int console_process(struct vdev *dev)
 {
-	struct console_dev *c = dev->priv;
-	int out = serve_output(dev, c), in;
-
-	if (out < 0)
-		return -1;
-	in = serve_input(dev, c);
-	return in < 0 ? -1 : out + in;
+	return vdev_process_pair(dev, serve_output, serve_input);
 }
 
 /* Input buffers are work only while input waits for them, or as the sign

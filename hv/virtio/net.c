@@ -102,8 +102,9 @@ static bool send_frame(struct net_dev *n, const struct vq_chain *c)
 	return writev(n->tap, iov, cnt) == (ssize_t)(NET_HDR + frame);
 }
 
-static int transmit(struct vdev *dev, struct net_dev *n)
+static int transmit(struct vdev *dev)
 {
+	struct net_dev *n = dev->priv;
 	struct virtqueue *vq = &dev->queues[PVISOR_VIRTIO_NET_TX].vq;
 	int done = 0, rc = 0;
 
@@ -231,8 +232,9 @@ static void deliver(struct vdev *dev, struct net_dev *n, struct virtqueue *vq)
 	n->frame_len = 0;
 }
 
-static int receive(struct vdev *dev, struct net_dev *n)
+static int receive(struct vdev *dev)
 {
+	struct net_dev *n = dev->priv;
 	struct virtqueue *vq = &dev->queues[PVISOR_VIRTIO_NET_RX].vq;
 	int done = 0, rc;
 
@@ -256,13 +258,7 @@ static int receive(struct vdev *dev, struct net_dev *n)
 
 static int net_process(struct vdev *dev)
 {
-	struct net_dev *n = dev->priv;
-	int tx = transmit(dev, n), rx;
-
-	if (tx < 0)
-		return -1;
-	rx = receive(dev, n);
-	return rx < 0 ? -1 : tx + rx;
+	return vdev_process_pair(dev, transmit, receive);
 }
 
 /* Receive buffers are work only while the backend waits for them (a frame

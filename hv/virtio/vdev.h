@@ -150,6 +150,10 @@ void vdev_notify(struct vdev *dev, unsigned q);
  * every queue's port; the backend serves nothing more until RESET. */
 void vdev_mark_broken(struct vdev *dev, const char *why);
 
+/* process() of a device with two directions: first, then second (unless
+ * first failed). The sum of items handled, or -1. */
+int vdev_process_pair(struct vdev *dev, int (*first)(struct vdev *), int (*second)(struct vdev *));
+
 /* The backend thread's loop (backend.c). */
 void *vdev_backend_thread(void *arg);
 
