@@ -5,7 +5,7 @@
  *   blk_hostile CASE
  *
  * Each case knows what include/pvisor/virtio_blk.h and
- * hv/devices/blk_dev.c promise: a request the device cannot parse
+ * hv/virtio/blk.c promise: a request the device cannot parse
  * completes with IOERR (unknown types with UNSUPP) and the device keeps
  * serving; a chain that cannot carry a status (no writable last byte) or
  * breaks a ring rule (a buffer outside RAM) marks the device BROKEN. The

@@ -13,7 +13,7 @@
  *   rx-outside-ram   a receive buffer past the end of RAM
  *
  * Transmit cases start once a frame from the host arrived (its end of
- * the TAP is up). net_dev.c's answer: tx-short is dropped and counted (each chain comes
+ * the TAP is up). virtio/net.c's answer: tx-short is dropped and counted (each chain comes
  * back with 0 bytes written, the device keeps running); every other case
  * stops the device (status BROKEN, the rule in pvisor's log). After a
  * BROKEN, RESET and a new START must give a device that sends again.

@@ -258,7 +258,7 @@ net_test_bigframe() {
 
 # ---- hostile rings --------------------------------------------------------------
 
-# Expected stderr per case: the rule net_dev.c names when it stops the
+# Expected stderr per case: the rule virtio/net.c names when it stops the
 # device, or "" for cases it drops and counts.
 net_hostile_rule() {
 	case $1 in

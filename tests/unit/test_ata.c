@@ -1,4 +1,4 @@
-/* test_ata.c: the ATA/IDE channel model (hv/emul/ata.c) driven through its
+/* test_ata.c: the ATA/IDE channel model (hv/hw/ata.c) driven through its
  * register regions like a guest driver would, over scratch disk images:
  * IDENTIFY contents, PIO reads and writes (28-bit, 48-bit and CHS
  * addressing, single sectors, multi-sector, READ/WRITE MULTIPLE, 16- and

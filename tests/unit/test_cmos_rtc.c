@@ -1,4 +1,4 @@
-/* test_cmos_rtc.c: the MC146818 CMOS RTC model (hv/emul/cmos_rtc.c) on
+/* test_cmos_rtc.c: the MC146818 CMOS RTC model (hv/hw/cmos_rtc.c) on
  * a fake wall clock: BCD/binary and 12/24-hour reads of known times, the
  * UIP window and second boundaries, setting the time, register C and the
  * periodic / update-ended / alarm interrupts, CMOS RAM and index masking. */

@@ -1,4 +1,4 @@
-/* test_disk.c: the host disk layer (hv/blk): --disk spec parsing, opening
+/* test_disk.c: the host disk layer (hv/disk): --disk spec parsing, opening
  * images and every refusal, synchronous I/O, and the asynchronous engine
  * with both io_uring and the thread pool: random multi-segment requests
  * many at a time checked against an in-memory model, read-only refusals,

@@ -1,7 +1,7 @@
-/* test_emul_bus.c: the emulated I/O-port bus (hv/emul/emul_bus.c):
+/* test_emul_bus.c: the emulated I/O-port bus (hv/hw/emul_bus.c):
  * dispatch by port and size, refused overlaps, unowned ports reading all
  * ones and counted, accesses straddling a region's end; the byte-splitting
- * helpers; and the device event loop (hv/emul/emul_loop.c): a watch's
+ * helpers; and the device event loop (hv/hw/emul_loop.c): a watch's
  * callback runs on its fd, a paused watch does not, destroy joins. */
 #include <fcntl.h>
 #include <poll.h>

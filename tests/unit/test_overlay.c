@@ -1,4 +1,4 @@
-/* test_overlay.c: copy-on-write overlays (hv/blk/overlay*.c) and the
+/* test_overlay.c: copy-on-write overlays (hv/disk/overlay*.c) and the
  * `pvisor disk` commands: writes land in the overlay and the base stays
  * byte-identical, partial-cluster writes keep the base's neighbours,
  * concurrent first writes to one cluster, reopening, read-only overlays,

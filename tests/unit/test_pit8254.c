@@ -1,4 +1,4 @@
-/* test_pit8254.c: the 8254 PIT model (hv/emul/pit8254.c) on a fake
+/* test_pit8254.c: the 8254 PIT model (hv/hw/pit8254.c) on a fake
  * clock: counting, output pins, IRQ0 pulses at terminal count and per
  * period, the byte-access modes, latch and read-back, channel 2's gate and
  * output on port 0x61. Time only moves when a test moves it. */

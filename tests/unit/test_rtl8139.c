@@ -1,4 +1,4 @@
-/* test_rtl8139.c: the RTL8139 model (hv/emul/rtl8139.c) with a
+/* test_rtl8139.c: the RTL8139 model (hv/hw/rtl8139.c) with a
  * SOCK_DGRAM socketpair as its TAP and a malloc'd block as guest RAM:
  * reset values, transmit (with and without the virtio-net header, refused
  * descriptors, TE off, round robin), receive into the ring (record

@@ -1,4 +1,4 @@
-/* test_uart16550.c: the 16550A UART model (hv/emul/uart16550.c) driven
+/* test_uart16550.c: the 16550A UART model (hv/hw/uart16550.c) driven
  * register by register the way a guest driver would, with a fake host:
  * output collected in a buffer, input served from a buffer (or "nothing
  * yet"), interrupt pulses recorded. No loop, no timing. */

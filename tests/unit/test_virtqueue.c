@@ -1,6 +1,6 @@
 /* test_virtqueue.c: the device side of virtio split virtqueues
  * (hv/virtio/virtqueue.c) and the guest-physical checks under it
- * (hv/virtio/guest_phys.c). A fake guest (RAM buffer, PV MMU, guest view)
+ * (hv/core/guest_phys.c). A fake guest (RAM buffer, PV MMU, guest view)
  * hosts rings that a small in-test driver lays out and fills the way a
  * guest frontend would; hostile cases then break every rule the device
  * checks, and each must leave the queue broken with a specific reason and
