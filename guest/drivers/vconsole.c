@@ -17,8 +17,8 @@
 #include <pv/device.h>
 #include <pv/sync.h>
 #include <pvisor/virtio_console.h>
-#include "../kernel/kernel.h"
-#include "../kernel/thread_internal.h"
+#include "kernel/kernel.h"
+#include "kernel/thread_internal.h"
 #include "vconsole.h"
 
 #define VC_TX_QUEUE	256		/* chains in flight at most */

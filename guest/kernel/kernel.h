@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <pvisor/pvisor.h>
 #include <pv/pv.h>
-#include "platform.h"
+#include "platform/platform.h"
 
 #define SHARED_INFO ((volatile struct pvisor_shared_info *)PVISOR_SHARED_INFO_GVA)
 

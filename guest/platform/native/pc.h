@@ -3,8 +3,8 @@
  * clocks and the serial console. One file each in this directory. Every
  * port access is an exit (about 50 us on nested hosts), so these drivers
  * touch the hardware as little as they can. */
-#ifndef PV_DRIVERS_NATIVE_PC_H
-#define PV_DRIVERS_NATIVE_PC_H
+#ifndef PV_PLATFORM_NATIVE_PC_H
+#define PV_PLATFORM_NATIVE_PC_H
 
 #include <stdbool.h>
 #include <stddef.h>
