@@ -77,11 +77,18 @@ $(GUEST_LIB): $(GUEST_LIB_OBJS)
 
 # The whole archive is linked in: the kernel's strong definitions of the C
 # library's hooks must win over its weak defaults, and _start lives there.
+# An image may add objects of its own with GUEST_APP_OBJS (a prerequisite
+# too), and include flags with GUEST_APP_CFLAGS.
 $(B)/guest/%.elf: %.c $(GUEST_LIB) $(GUEST_LDSCRIPT) guest/guest.mk
 	@mkdir -p $(dir $@)
-	$(GUEST_CC) $(GUEST_CFLAGS) -MF $(B)/guest/$*.d -MT $@ -c -o $(B)/guest/$*.o $<
-	$(GUEST_LD) $(GUEST_LDFLAGS) -o $@ $(B)/guest/$*.o \
+	$(GUEST_CC) $(GUEST_CFLAGS) $(GUEST_APP_CFLAGS) -MF $(B)/guest/$*.d -MT $@ \
+		-c -o $(B)/guest/$*.o $<
+	$(GUEST_LD) $(GUEST_LDFLAGS) -o $@ $(B)/guest/$*.o $(GUEST_APP_OBJS) \
 		--whole-archive $(GUEST_LIB) --no-whole-archive $(GUEST_LIBGCC)
+
+# Test guests include their shared helpers as "pvtest.h" (tests/guest/).
+GUEST_TEST_CFLAGS := -Itests/guest
+$(B)/guest/tests/%.elf: GUEST_APP_CFLAGS := $(GUEST_TEST_CFLAGS)
 
 -include $(shell find $(B)/guest -name '*.d' 2>/dev/null)
 
