@@ -17,7 +17,6 @@
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* main.c */
-extern struct pvisor_start_info boot_info;
 int main(int argc, char **argv);
 
 /* args.c */
@@ -35,8 +34,6 @@ void pages_init(uint64_t first_free_pfn, uint64_t nr_pages);
 
 /* events.c */
 void events_init(void);
-void events_dispatch(void);
-extern unsigned int timer_port;
 
 /* trap.c */
 void trap_init(void);

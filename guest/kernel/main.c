@@ -5,7 +5,7 @@
 #include "driver.h"
 #include "thread_internal.h"
 
-struct pvisor_start_info boot_info;
+static struct pvisor_start_info boot_info;
 
 /* The drivers' boot-time starts (driver.h), placed by guest.ld. */
 extern const kernel_boot_start_fn __kernel_boot_start[], __kernel_boot_end[];

@@ -36,7 +36,6 @@ bool pit_ch2_done(void);		/* channel 2's output went high */
 /* tsc.c: the clock: the TSC, calibrated on PIT channel 2 at boot. */
 void tsc_calibrate(void);		/* panics if the PIT does not count */
 uint64_t tsc_clock_ns(void);		/* ns since calibration           */
-uint64_t tsc_hz(void);
 
 /* rtc.c: the CMOS real-time clock, read once. */
 uint64_t rtc_unix_seconds(void);	/* UTC; 0 if it never settled */
