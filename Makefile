@@ -25,6 +25,10 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/unit/%)
 
 BADINPUT_IMAGES := $(patsubst %.c,$(B)/guest/%.elf,$(wildcard tests/badinput/*.c))
 BENCH_IMAGES := $(patsubst %.c,$(B)/guest/%.elf,$(wildcard bench/guests/*.c))
+# pvbench measures bench/cpu_work.c against the host baseline that bench/run
+# links from the same file: here it is a second object of that one image,
+# built with the flags of guest programs (SSE allowed, as on the host).
+PVBENCH_OBJS := $(B)/guest/bench/cpu_work.o
 FULLRAW_IMAGES := $(patsubst tests/fullraw/%.c,$(B)/fullraw/%.elf,$(wildcard tests/fullraw/*.c))
 # The guests the fullvirt suite runs in all three modes, built without SSE
 # in their own code: nested-PVM hosts emulate CPL0 code and that emulator
@@ -39,6 +43,11 @@ all: $(B)/pvisor $(B)/pvisor-san guest unit $(BADINPUT_IMAGES) $(BENCH_IMAGES) $
 
 include guest/guest.mk
 
+$(B)/guest/bench/guests/pvbench.elf: GUEST_APP_CFLAGS := -Ibench
+$(B)/guest/bench/guests/pvbench.elf: GUEST_APP_OBJS := $(PVBENCH_OBJS)
+$(B)/guest/bench/guests/pvbench.elf: $(PVBENCH_OBJS)
+$(PVBENCH_OBJS): GUEST_NO_SIMD :=
+
 # Raw full-mode guests (tests/fullraw): CPL0 programs without the guest
 # kernel that drive the emulated PC directly.
 $(B)/fullraw/%.elf: tests/fullraw/%.c tests/fullraw/raw.h $(GUEST_LDSCRIPT)
@@ -46,10 +55,11 @@ $(B)/fullraw/%.elf: tests/fullraw/%.c tests/fullraw/raw.h $(GUEST_LDSCRIPT)
 	$(GUEST_CC) $(GUEST_CFLAGS) -MF $(B)/fullraw/$*.d -c -o $(B)/fullraw/$*.o $<
 	$(GUEST_LD) $(GUEST_LDFLAGS) -o $@ $(B)/fullraw/$*.o
 
+$(B)/nosimd/tests/%.elf: GUEST_APP_CFLAGS := $(GUEST_TEST_CFLAGS)
 $(B)/nosimd/%.elf: %.c $(GUEST_LIB) $(GUEST_LDSCRIPT)
 	@mkdir -p $(dir $@)
-	$(GUEST_CC) $(GUEST_CFLAGS) -mgeneral-regs-only -MF $(B)/nosimd/$*.d -MT $@ \
-		-c -o $(B)/nosimd/$*.o $<
+	$(GUEST_CC) $(GUEST_CFLAGS) $(GUEST_APP_CFLAGS) -mgeneral-regs-only -MF $(B)/nosimd/$*.d \
+		-MT $@ -c -o $(B)/nosimd/$*.o $<
 	$(GUEST_LD) $(GUEST_LDFLAGS) -o $@ $(B)/nosimd/$*.o \
 		--whole-archive $(GUEST_LIB) --no-whole-archive $(GUEST_LIBGCC)
 

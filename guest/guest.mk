@@ -15,9 +15,13 @@ GUEST_CC ?= gcc
 GUEST_LD ?= ld
 GUEST_AR ?= ar
 
+# Headers: <...> names the public ones, guest/include (the C library and
+# pv/) and include/ (pvisor/, the ABI); guest files name another folder's
+# header by its path below guest/, as "kernel/kernel.h" or
+# "platform/platform.h", and their own folder's by its name.
 GUEST_CFLAGS := -std=gnu11 -ffreestanding -nostdinc \
 	-isystem $(shell $(GUEST_CC) -print-file-name=include) \
-	-Iguest/include -Iinclude -fno-builtin -fno-stack-protector -fno-pic -fno-pie \
+	-Iguest/include -Iguest -Iinclude -fno-builtin -fno-stack-protector -fno-pic -fno-pie \
 	-mno-red-zone -fno-omit-frame-pointer -mcmodel=small -O2 -g \
 	-Wall -Wextra -Werror -MMD -MP
 GUEST_ASFLAGS := $(filter-out -std=gnu11,$(GUEST_CFLAGS)) -D__ASSEMBLY__
@@ -37,8 +41,9 @@ GUEST_LDFLAGS := -nostdlib -static -no-pie -z noexecstack -z max-page-size=4096 
 	-T $(GUEST_LDSCRIPT)
 GUEST_LIBGCC := $(shell $(GUEST_CC) -print-libgcc-file-name)
 
-GUEST_LIB_SRCS := $(sort $(wildcard guest/arch/x86_64/*.S guest/arch/x86_64/*.c \
-	guest/kernel/*.c guest/drivers/*.c guest/drivers/native/*.c guest/netstack/*.c \
+GUEST_LIB_SRCS := $(sort $(wildcard guest/arch/x86_64/*.S guest/platform/*.c \
+	guest/platform/pv/*.c guest/platform/native/*.S guest/platform/native/*.c \
+	guest/kernel/*.c guest/drivers/*.c guest/drivers/pc/*.c guest/netstack/*.c \
 	guest/lib/*.c))
 GUEST_LIB_OBJS := $(patsubst %,$(B)/guest/%.o,$(basename $(GUEST_LIB_SRCS)))
 GUEST_LIB := $(B)/guest/libpvkernel.a
@@ -72,11 +77,18 @@ $(GUEST_LIB): $(GUEST_LIB_OBJS)
 
 # The whole archive is linked in: the kernel's strong definitions of the C
 # library's hooks must win over its weak defaults, and _start lives there.
+# An image may add objects of its own with GUEST_APP_OBJS (a prerequisite
+# too), and include flags with GUEST_APP_CFLAGS.
 $(B)/guest/%.elf: %.c $(GUEST_LIB) $(GUEST_LDSCRIPT) guest/guest.mk
 	@mkdir -p $(dir $@)
-	$(GUEST_CC) $(GUEST_CFLAGS) -MF $(B)/guest/$*.d -MT $@ -c -o $(B)/guest/$*.o $<
-	$(GUEST_LD) $(GUEST_LDFLAGS) -o $@ $(B)/guest/$*.o \
+	$(GUEST_CC) $(GUEST_CFLAGS) $(GUEST_APP_CFLAGS) -MF $(B)/guest/$*.d -MT $@ \
+		-c -o $(B)/guest/$*.o $<
+	$(GUEST_LD) $(GUEST_LDFLAGS) -o $@ $(B)/guest/$*.o $(GUEST_APP_OBJS) \
 		--whole-archive $(GUEST_LIB) --no-whole-archive $(GUEST_LIBGCC)
+
+# Test guests include their shared helpers as "pvtest.h" (tests/guest/).
+GUEST_TEST_CFLAGS := -Itests/guest
+$(B)/guest/tests/%.elf: GUEST_APP_CFLAGS := $(GUEST_TEST_CFLAGS)
 
 -include $(shell find $(B)/guest -name '*.d' 2>/dev/null)
 

@@ -10,7 +10,7 @@
 #include <pv/hypercall.h>
 #include <pv/pv.h>
 
-#include "../cpu_work.c"
+#include "cpu_work.h"
 
 #define REPEATS 9
 

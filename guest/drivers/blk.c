@@ -6,7 +6,7 @@
  * frontend (blk_virtio.c) serves every disk; without one, a machine with
  * an interrupt controller (pv_irq_available(): emulated hardware, full
  * virtualization) gets the ATA disks found by probing the primary channel
- * (native/ata_blk.c). A PV machine without disks never touches an I/O
+ * (pc/ata_blk.c). A PV machine without disks never touches an I/O
  * port. Every other call goes through the handle's ops. */
 #include <errno.h>
 #include <stddef.h>

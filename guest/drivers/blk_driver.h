@@ -3,7 +3,7 @@
  * one of two backends:
  *
  *   blk_virtio.c       the virtio-blk frontend (a device page lists disks)
- *   native/ata_blk.c   ATA PIO disks on the emulated PC's primary channel
+ *   pc/ata_blk.c       ATA PIO disks on the emulated PC's primary channel
  *
  * A backend embeds struct pv_blk as the first member of its own handle,
  * fills in ops, and implements every operation with the semantics that

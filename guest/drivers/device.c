@@ -12,7 +12,7 @@
 #include <pv/kernel.h>
 #include <pv/mm.h>
 #include <pv/virtq.h>
-#include "../kernel/platform.h"
+#include "platform/platform.h"
 
 _Static_assert(PV_VIRTQ_EIO == EIO && PV_VIRTQ_EINVAL == EINVAL && PV_VIRTQ_ENOSPC == ENOSPC,
 	       "pv/virtq.h errno values are the C library's");

@@ -6,7 +6,7 @@
  * frontend (net_virtio.c) serves every NIC; without one, a machine with
  * an interrupt controller (pv_irq_available(): emulated hardware, full
  * virtualization) gets the RTL8139s found at their fixed I/O bases
- * (native/rtl8139.c). A PV machine without NICs never touches an I/O
+ * (pc/rtl8139.c). A PV machine without NICs never touches an I/O
  * port. */
 #include <errno.h>
 #include <stddef.h>

@@ -3,7 +3,7 @@
  * one of two backends:
  *
  *   net_virtio.c          the virtio-net frontend (a device page lists NICs)
- *   native/rtl8139.c      RTL8139 NICs of the emulated PC
+ *   pc/rtl8139.c          RTL8139 NICs of the emulated PC
  *
  * A backend embeds struct pv_net as the first member of its own handle,
  * fills in ops and implements each operation as pv/net.h documents it.

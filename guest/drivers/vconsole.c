@@ -7,19 +7,22 @@
  * buffers, publishes them, and kicks only when the backend asked to be
  * kicked, so a busy writer costs almost no exits. One write's chunks are
  * published under one lock, so writes from different threads never
- * interleave. pv_vconsole_flush() waits until the backend has taken every
+ * interleave. vconsole_flush() waits until the backend has taken every
  * byte (the kernel calls it before the domain ends).
+ *
+ * The driver starts itself at boot and becomes the kernel's console sink
+ * (kernel/driver.h) when the device runs.
  *
  * Input buffers are posted on the first read, so a guest that never reads
  * never takes the terminal from the user. */
 #include <errno.h>
 #include <string.h>
 #include <pv/device.h>
+#include <pv/mm.h>
 #include <pv/sync.h>
+#include <pv/time.h>
 #include <pvisor/virtio_console.h>
-#include "../kernel/kernel.h"
-#include "../kernel/thread_internal.h"
-#include "vconsole.h"
+#include "kernel/driver.h"
 
 #define VC_TX_QUEUE	256		/* chains in flight at most */
 #define VC_TX_BYTES	(64u * 1024)	/* the transmit byte ring   */
@@ -64,7 +67,13 @@ static void rx_event(unsigned int port, void *arg)
 		pv_sem_post(&rx_ready);
 }
 
-int pv_vconsole_init(void)
+/* The kernel's console writes and reads through this once the device runs
+ * (the end of this file). */
+static const struct console_sink vconsole_sink;
+
+/* A boot-time start (kernel/driver.h): starts the console device if there
+ * is one; 0 or -errno. */
+static int vconsole_init(void)
 {
 	const struct pv_device_queue_config qc[2] = {
 		[PVISOR_VIRTIO_CONSOLE_RX] = { .size = 16, .handler = rx_event },
@@ -85,10 +94,11 @@ int pv_vconsole_init(void)
 	if (err < 0)
 		return err;
 	ready = true;
+	console_set_sink(&vconsole_sink);
 	return 0;
 }
 
-bool pv_vconsole_ready(void)
+static bool vconsole_ready(void)
 {
 	return ready && pv_device_status(dev.index) == PVISOR_DEVICE_S_RUNNING;
 }
@@ -176,12 +186,12 @@ static bool send_chunk(const uint8_t *p, size_t n)
 	return true;
 }
 
-long pv_vconsole_write(const void *data, size_t len)
+static long vconsole_write(const void *data, size_t len)
 {
 	const uint8_t *p = data;
 	size_t done = 0;
 
-	if (!pv_vconsole_ready())
+	if (!vconsole_ready())
 		return -ENODEV;
 	/* An event handler may have interrupted a writer: it must not wait
 	 * for it, nor touch the ring under its feet. */
@@ -205,11 +215,11 @@ long pv_vconsole_write(const void *data, size_t len)
 	return done ? (long)done : -EIO;
 }
 
-void pv_vconsole_flush(void)
+static void vconsole_flush(void)
 {
 	uint64_t start = pv_clock_ns();
 
-	if (!pv_vconsole_ready() || pv_mutex_trylock(&tx_lock) != 0)
+	if (!vconsole_ready() || pv_mutex_trylock(&tx_lock) != 0)
 		return;
 	while (tx_in_flight && pv_clock_ns() - start < VC_SPIN_LIMIT &&
 	       pv_device_status(dev.index) == PVISOR_DEVICE_S_RUNNING)
@@ -273,11 +283,11 @@ static bool next_rx_chunk(void)
 	return true;
 }
 
-long pv_vconsole_read_nonblock(void *buf, size_t len)
+static long vconsole_read_nonblock(void *buf, size_t len)
 {
 	size_t n;
 
-	if (!pv_vconsole_ready())
+	if (!vconsole_ready())
 		return -ENODEV;
 	if (!rx_posted)
 		post_all_rx();
@@ -295,10 +305,10 @@ long pv_vconsole_read_nonblock(void *buf, size_t len)
 	return (long)n;
 }
 
-long pv_vconsole_read(void *buf, size_t len)
+static long vconsole_read(void *buf, size_t len)
 {
 	for (;;) {
-		long n = pv_vconsole_read_nonblock(buf, len);
+		long n = vconsole_read_nonblock(buf, len);
 
 		if (n != -EAGAIN)
 			return n;
@@ -307,3 +317,13 @@ long pv_vconsole_read(void *buf, size_t len)
 		pv_sem_wait(&rx_ready);
 	}
 }
+
+static const struct console_sink vconsole_sink = {
+	.write = vconsole_write,
+	.flush = vconsole_flush,
+	.ready = vconsole_ready,
+	.read = vconsole_read,
+	.read_nonblock = vconsole_read_nonblock,
+};
+
+KERNEL_BOOT_START(vconsole_init);

@@ -1,7 +1,8 @@
 /* assert.h: assert() for the pvisor guest C library.
  *
  * Deliberately has no include guard: like the standard header, each
- * inclusion re-evaluates NDEBUG. __assert_fail is provided by the kernel. */
+ * inclusion re-evaluates NDEBUG. __assert_fail is provided by the kernel
+ * (lib/hooks.c has a weak default). */
 
 #ifndef PVISOR_GUEST_ASSERT_FAIL_DECLARED
 #define PVISOR_GUEST_ASSERT_FAIL_DECLARED

@@ -2,7 +2,7 @@
  * (guest/arch/x86_64/asm_defs.h) match the ABI headers. No code. */
 #include <stddef.h>
 #include <pvisor/pvisor.h>
-#include "../arch/x86_64/asm_defs.h"
+#include "arch/x86_64/asm_defs.h"
 #include "context.h"
 
 #define SAME(a, b) _Static_assert((a) == (b), #a " != " #b)

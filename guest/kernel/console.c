@@ -1,19 +1,26 @@
 /* console.c: console output and input, and __console_write(), the hook
- * the C library's stdio writes through. They go through the virtio
- * console's rings when that device runs (guest/drivers/vconsole.c), else
- * through the platform's console (platform.h: PVISOR_HC_CONSOLE_IO, or the
- * UART on an emulated PC). Kernel diagnostics (kprintf) always use the
- * platform's console, after flushing the ring, so they come out even when
- * the ring cannot be used. */
+ * the C library's stdio writes through. They go through the console sink
+ * a driver registers (driver.h: the virtio console, guest/drivers/
+ * vconsole.c, when that device runs), else through the platform's console
+ * (platform.h: PVISOR_HC_CONSOLE_IO, or the UART on an emulated PC).
+ * Kernel diagnostics (kprintf) always use the platform's console, after
+ * flushing the sink, so they come out even when the ring cannot be used. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include "kernel.h"
-#include "../drivers/vconsole.h"
+#include "driver.h"
+
+static const struct console_sink *sink;
+
+void console_set_sink(const struct console_sink *s)
+{
+	sink = s;
+}
 
 long pv_console_write(const void *buf, size_t len)
 {
-	long n = pv_vconsole_write(buf, len);   /* -ENODEV without the device */
+	long n = sink ? sink->write(buf, len) : -ENODEV;
 
 	if (n < 0)
 		n = 0;
@@ -25,7 +32,8 @@ long pv_console_write(const void *buf, size_t len)
 
 void pv_console_flush(void)
 {
-	pv_vconsole_flush();
+	if (sink)
+		sink->flush();
 	platform->console_flush();
 }
 
@@ -47,7 +55,8 @@ void kprintf(const char *fmt, ...)
 		return;
 	if ((size_t)n >= sizeof(buf))
 		n = sizeof(buf) - 1;
-	pv_vconsole_flush();
+	if (sink)
+		sink->flush();
 	platform->console_write(buf, (size_t)n);
 }
 
@@ -81,8 +90,8 @@ static int console_bind_input(void)
 
 long pv_console_read_nonblock(void *buf, size_t len)
 {
-	if (pv_vconsole_ready())
-		return pv_vconsole_read_nonblock(buf, len);
+	if (sink && sink->ready())
+		return sink->read_nonblock(buf, len);
 	return platform->console_read(buf, len);
 }
 
@@ -91,8 +100,8 @@ long pv_console_read(void *buf, size_t len)
 	long n;
 	int err;
 
-	if (pv_vconsole_ready())
-		return pv_vconsole_read(buf, len);
+	if (sink && sink->ready())
+		return sink->read(buf, len);
 	err = console_bind_input();
 	if (err < 0)
 		return err;

@@ -34,7 +34,4 @@ void context_switch(struct context **prev, struct context *next);
 struct context *upcall_handler(struct context *ctx);
 struct context *trap_handler(struct context *ctx);
 
-/* Initial fxsave image: default x87 control word and MXCSR. */
-void context_init_fpu(struct context *ctx);
-
 #endif

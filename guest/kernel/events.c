@@ -76,7 +76,7 @@ static void dispatch_word(unsigned int word)
 	}
 }
 
-void events_dispatch(void)
+static void events_dispatch(void)
 {
 	volatile struct pvisor_vcpu_info *v = pv_vcpu0();
 

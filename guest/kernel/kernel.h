@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <pvisor/pvisor.h>
 #include <pv/pv.h>
-#include "platform.h"
+#include "platform/platform.h"
 
 #define SHARED_INFO ((volatile struct pvisor_shared_info *)PVISOR_SHARED_INFO_GVA)
 
@@ -17,7 +17,6 @@
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* main.c */
-extern struct pvisor_start_info boot_info;
 int main(int argc, char **argv);
 
 /* args.c */
@@ -35,8 +34,6 @@ void pages_init(uint64_t first_free_pfn, uint64_t nr_pages);
 
 /* events.c */
 void events_init(void);
-void events_dispatch(void);
-extern unsigned int timer_port;
 
 /* trap.c */
 void trap_init(void);

@@ -2,10 +2,13 @@
  * main() in the main thread and becomes the idle thread. */
 #include <string.h>
 #include "kernel.h"
-#include "../drivers/vconsole.h"
+#include "driver.h"
 #include "thread_internal.h"
 
-struct pvisor_start_info boot_info;
+static struct pvisor_start_info boot_info;
+
+/* The drivers' boot-time starts (driver.h), placed by guest.ld. */
+extern const kernel_boot_start_fn __kernel_boot_start[], __kernel_boot_end[];
 
 const struct pvisor_start_info *pv_start_info(void)
 {
@@ -42,7 +45,10 @@ void kernel_start(struct pvisor_start_info *si)
 	events_init();
 	trap_init();
 	timer_init();
-	pv_vconsole_init();   /* without it, the platform's console serves */
+	/* The virtio console; without it, the platform's console serves. */
+	for (const kernel_boot_start_fn *start = __kernel_boot_start;
+	     start < __kernel_boot_end; start++)
+		(*start)();
 	args_parse(boot_info.cmdline);
 	thread_create_main(main, pv_argc(), pv_argv());
 

@@ -28,7 +28,8 @@ void pv_thread_attr_init(struct pv_thread_attr *attr)
 	attr->detached = 0;
 }
 
-void context_init_fpu(struct context *ctx)
+/* Initial fxsave image: default x87 control word and MXCSR. */
+static void context_init_fpu(struct context *ctx)
 {
 	memset(ctx->fxsave, 0, sizeof(ctx->fxsave));
 	*(uint16_t *)&ctx->fxsave[0] = 0x037f;	/* FCW: all exceptions masked */

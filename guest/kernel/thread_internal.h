@@ -9,6 +9,7 @@
 #include <pv/thread.h>
 #include <pv/sync.h>
 #include "context.h"
+#include "driver.h"		/* sched_in_handler() */
 #include "timer.h"
 
 enum thread_state {
@@ -69,7 +70,6 @@ void sched_timer_tick(uint64_t now);
 uint64_t sched_slice_deadline(void);
 void sched_enter_handler(void);
 void sched_leave_handler(void);
-bool sched_in_handler(void);
 __attribute__((__noreturn__)) void idle_loop(void);
 extern struct pv_sched_stats sched_stats;
 

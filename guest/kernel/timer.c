@@ -13,7 +13,6 @@
 
 static struct ktimer *head, *tail;
 static uint64_t programmed;	/* deadline the hypervisor holds, 0 = none */
-unsigned int timer_port;
 
 void timer_cancel(struct ktimer *t)
 {
@@ -98,5 +97,4 @@ void timer_init(void)
 
 	if (port < 0)
 		pv_panic("cannot bind VIRQ_TIMER (error %d)", port);
-	timer_port = (unsigned int)port;
 }

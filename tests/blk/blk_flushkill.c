@@ -16,7 +16,7 @@
 #define TEST_NAME "blk_flushkill"
 #include <stdio.h>
 #include <pv/pv.h>
-#include "../guest/pvtest.h"
+#include "pvtest.h"
 #include "blktest.h"
 
 #define MAX_BATCH 16

@@ -25,7 +25,7 @@
 #include <pv/pv.h>
 #include <pv/virtq.h>
 #include <pvisor/virtio_blk.h>
-#include "../guest/pvtest.h"
+#include "pvtest.h"
 #include "blktest.h"
 
 #define QUEUE_SIZE	16

@@ -19,7 +19,7 @@
 #define TEST_NAME "blk_integrity"
 #include <stdio.h>
 #include <pv/pv.h>
-#include "../guest/pvtest.h"
+#include "pvtest.h"
 #include "blktest.h"
 
 #define DEPTH		32

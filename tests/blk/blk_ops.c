@@ -15,7 +15,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <pv/pv.h>
-#include "../guest/pvtest.h"
+#include "pvtest.h"
 #include "blktest.h"
 
 #define SEED		11

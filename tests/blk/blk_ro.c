@@ -14,7 +14,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <pv/pv.h>
-#include "../guest/pvtest.h"
+#include "pvtest.h"
 #include "blktest.h"
 
 #define CHUNK (256u * 1024)

@@ -7,7 +7,7 @@
 #define TEST_NAME "bad_callback"
 #include <errno.h>
 #include <pv/hypercall.h>
-#include "../guest/pvtest.h"
+#include "pvtest.h"
 
 void trap_entry(void);
 

@@ -8,7 +8,7 @@
 #define TEST_NAME "bad_pointers"
 #include <errno.h>
 #include <pv/hypercall.h>
-#include "../guest/pvtest.h"
+#include "pvtest.h"
 
 static const char readonly_buf[64] = "this is .rodata";
 

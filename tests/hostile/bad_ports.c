@@ -7,7 +7,7 @@
 #define TEST_NAME "bad_ports"
 #include <errno.h>
 #include <pv/hypercall.h>
-#include "../guest/pvtest.h"
+#include "pvtest.h"
 
 static int opened[PVISOR_NR_EVENT_PORTS];
 

@@ -15,7 +15,7 @@
 #include <pv/thread.h>
 #include <pv/time.h>
 #include <pvisor/virtio_console.h>
-#include "../guest/pvtest.h"
+#include "pvtest.h"
 
 #define QSIZE 16
 #define TXQ PVISOR_VIRTIO_CONSOLE_TX

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <pv/device.h>
 #include <pv/hypercall.h>
-#include "../guest/pvtest.h"
+#include "pvtest.h"
 
 static volatile struct pvisor_device *dev0(void)
 {

@@ -8,7 +8,7 @@
 #include <errno.h>
 #include <string.h>
 #include <pv/hypercall.h>
-#include "../guest/pvtest.h"
+#include "pvtest.h"
 
 static int check_clamped(const char *what, long r)
 {

@@ -9,7 +9,7 @@
 #define TEST_NAME "mmu_attack"
 #include <errno.h>
 #include <pv/hypercall.h>
-#include "../guest/pvtest.h"
+#include "pvtest.h"
 
 #define HV_AREA_PFN 0x10000000ull	/* guest-physical 0x10000000000 */
 #define PT_POOL_PFN 0x20000000ull	/* guest-physical 0x20000000000 */

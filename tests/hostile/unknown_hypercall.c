@@ -6,7 +6,7 @@
 #define TEST_NAME "unknown_hypercall"
 #include <errno.h>
 #include <pv/hypercall.h>
-#include "../guest/pvtest.h"
+#include "pvtest.h"
 
 int main(void)
 {

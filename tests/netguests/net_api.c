@@ -15,7 +15,7 @@
 #include <pv/time.h>
 #include <pvisor/device.h>
 #include <pvisor/virtio_net.h>
-#include "../guest/pvtest.h"
+#include "pvtest.h"
 
 #define FEATURE(bit)	(1ull << (bit))
 #define RING_PLUS	600	/* frames in one batch: more than the 256 slots */

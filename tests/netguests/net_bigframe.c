@@ -16,7 +16,7 @@
 #include <pv/netstack.h>
 #include <pv/time.h>
 #include <pvisor/virtio_net.h>
-#include "../guest/pvtest.h"
+#include "pvtest.h"
 
 #define BIG_PAYLOAD	8000
 #define SMALL_PAYLOAD	100

@@ -16,7 +16,7 @@
 #include <pv/sync.h>
 #include <pv/thread.h>
 #include <pv/time.h>
-#include "../guest/pvtest.h"
+#include "pvtest.h"
 
 #define WINDOW		64		/* datagrams in flight at most */
 #define SEND_BATCH	8

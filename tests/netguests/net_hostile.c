@@ -28,7 +28,7 @@
 #include <pv/time.h>
 #include <pv/virtq.h>
 #include <pvisor/virtio_net.h>
-#include "../guest/pvtest.h"
+#include "pvtest.h"
 
 #define RXQ		PVISOR_VIRTIO_NET_RX
 #define TXQ		PVISOR_VIRTIO_NET_TX

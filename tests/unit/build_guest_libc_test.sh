@@ -5,7 +5,8 @@
 # The guest library sources are compiled with the exact guest flags (no
 # sanitizers), linked into one relocatable object and every symbol is
 # renamed with a pv_ prefix so the test can link them next to glibc and
-# compare. errno.c is only compiled (the test supplies pv___errno_location).
+# compare. errno.c and hooks.c, the weak defaults of the library's hooks,
+# are only compiled (the test supplies pv___errno_location and the hooks).
 # The headers are also checked: each compiles on its own, the PRI* macros
 # agree with -Wformat, and assert() honours NDEBUG.
 set -euo pipefail
@@ -36,7 +37,7 @@ guest_cflags=(
 
 # 1. Every guest/lib file, freestanding.
 lib_srcs=(string ctype stdlib printf malloc)
-for f in "${lib_srcs[@]}" errno; do
+for f in "${lib_srcs[@]}" errno hooks; do
 	"$CC" "${guest_cflags[@]}" -c "$root/guest/lib/$f.c" -o "$obj/$f.o"
 done
 

@@ -5,7 +5,7 @@
  * frame-pointer backtrace (addresses only: the symbol table is not loaded;
  * `addr2line -e IMAGE ADDRESS` names them). */
 #include "native.h"
-#include "../../kernel/kernel.h"
+#include "kernel/kernel.h"
 
 #define BACKTRACE_MAX 32
 

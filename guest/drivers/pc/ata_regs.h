@@ -2,8 +2,8 @@
  * file and control register offsets, status, error, device and device
  * control bits, the commands this driver uses, and the IDENTIFY DEVICE
  * words it reads. */
-#ifndef GUEST_NATIVE_ATA_REGS_H
-#define GUEST_NATIVE_ATA_REGS_H
+#ifndef GUEST_PC_ATA_REGS_H
+#define GUEST_PC_ATA_REGS_H
 
 /* Task file, from the command block base (0x1f0 on the primary channel). */
 #define ATA_DATA		0	/* 16-bit PIO data */

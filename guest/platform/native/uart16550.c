@@ -12,7 +12,7 @@
 #include <pv/irq.h>
 #include <pvisor/platform.h>
 #include "pc.h"
-#include "../../arch/x86_64/native.h"
+#include "native.h"
 
 #define COM1		PVISOR_PORT_COM1
 #define REG_DATA	0	/* RBR / THR; DLL with DLAB */

@@ -11,7 +11,7 @@
  * CPUID leaves enters PV guests there too), so the privilege level
  * overrides CPUID. docs/full-virt.md is the contract. */
 #include <pvisor/platform.h>
-#include "kernel.h"
+#include "kernel/kernel.h"
 #include "platform.h"
 
 const struct platform_ops *platform;

@@ -13,7 +13,7 @@
 #include <errno.h>
 #include <pvisor/platform.h>
 #include "native.h"
-#include "../../drivers/native/pc.h"
+#include "pc.h"
 
 static long (*ports)(unsigned int cmd, unsigned long a, unsigned long b);
 static unsigned int irq_port[NATIVE_NR_IRQS];

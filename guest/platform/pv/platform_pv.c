@@ -5,11 +5,11 @@
  * The console, event channel, device and statistics hypercalls are also
  * what the hybrid platform uses (they work at CPL0 too). */
 #include <errno.h>
-#include "kernel.h"
-#include "platform.h"
-#include "../arch/x86_64/hypercall.h"
+#include <pv/hypercall.h>
+#include "kernel/kernel.h"
+#include "platform/platform.h"
 
-/* pv_kick.S: the kick, a bare exit after which pvisor delivers pending
+/* arch/x86_64/pv_kick.S: the kick, a bare exit after which pvisor delivers pending
  * events (if upcall_mask is clear). */
 void pv_kick_entry(void);
 

@@ -2,8 +2,8 @@
  * kernel at CPL0 with its own descriptor tables, page tables and interrupt
  * stubs; docs/full-virt.md is the machine), shared between its files.
  * Usable from assembly for the constants. */
-#ifndef PV_ARCH_NATIVE_H
-#define PV_ARCH_NATIVE_H
+#ifndef PV_PLATFORM_NATIVE_H
+#define PV_PLATFORM_NATIVE_H
 
 /* Selectors of the kernel's GDT (the boot loader's are the same values). */
 #define NATIVE_CS		0x08

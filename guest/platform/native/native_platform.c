@@ -17,8 +17,8 @@
 #include <string.h>
 #include <pvisor/platform.h>
 #include "native.h"
-#include "../../kernel/kernel.h"
-#include "../../drivers/native/pc.h"
+#include "kernel/kernel.h"
+#include "pc.h"
 
 static uint64_t wallclock_sec;	/* UTC at clock 0 */
 static bool ending;		/* shutdown has begun */

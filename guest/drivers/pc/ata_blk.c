@@ -26,7 +26,7 @@
 #include <pv/sync.h>
 #include <pv/thread.h>
 #include <pvisor/virtio_blk.h>
-#include "../blk_driver.h"
+#include "drivers/blk_driver.h"
 #include "ata.h"
 
 /* A request runs as up to four commands of ATA_MAX_SECTORS: 512 KiB, about

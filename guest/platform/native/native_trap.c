@@ -11,8 +11,8 @@
  * alternate stack. Nested faults then find the IST stack free again. */
 #include <errno.h>
 #include "native.h"
-#include "../../kernel/kernel.h"
-#include "../../kernel/context.h"
+#include "kernel/kernel.h"
+#include "kernel/context.h"
 
 #define VECTOR_DF	8
 #define VECTOR_NMI	2

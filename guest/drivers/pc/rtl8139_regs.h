@@ -1,7 +1,7 @@
 /* rtl8139_regs.h: the RTL8139C(L) registers this driver uses, as the
  * datasheet names them (offsets from the NIC's I/O base), and their bits. */
-#ifndef GUEST_NATIVE_RTL8139_REGS_H
-#define GUEST_NATIVE_RTL8139_REGS_H
+#ifndef GUEST_PC_RTL8139_REGS_H
+#define GUEST_PC_RTL8139_REGS_H
 
 #define RTL_IDR0	0x00	/* MAC address, 6 bytes */
 #define RTL_MAR0	0x08	/* multicast hash filter, 8 bytes */

@@ -9,14 +9,14 @@
  * tx.lock senders; the IRQ handler only reads and acknowledges ISR and
  * posts the semaphore of the direction it concerns, if a thread of that
  * direction is waiting (so no stale posts pile up while nobody waits). */
-#ifndef GUEST_NATIVE_RTL8139_H
-#define GUEST_NATIVE_RTL8139_H
+#ifndef GUEST_PC_RTL8139_H
+#define GUEST_PC_RTL8139_H
 
 #include <stdbool.h>
 #include <stdint.h>
 #include <pv/net.h>
 #include <pv/sync.h>
-#include "../net_driver.h"
+#include "drivers/net_driver.h"
 #include "rtl8139_regs.h"
 
 struct rtl_rx {

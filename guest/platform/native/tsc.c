@@ -72,8 +72,3 @@ uint64_t tsc_clock_ns(void)
 
 	return (uint64_t)(((unsigned __int128)delta * ns_per_tick) >> 32);
 }
-
-uint64_t tsc_hz(void)
-{
-	return hz;
-}

@@ -8,8 +8,8 @@
  * on a semaphore the IRQ handler posts; data moves by `rep insw` (reads)
  * and `rep outsl` (writes), one DRQ block (1 sector, or up to 16 with
  * READ/WRITE MULTIPLE) per interrupt. */
-#ifndef GUEST_NATIVE_ATA_H
-#define GUEST_NATIVE_ATA_H
+#ifndef GUEST_PC_ATA_H
+#define GUEST_PC_ATA_H
 
 #include <stdbool.h>
 #include <stdint.h>

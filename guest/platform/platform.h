@@ -3,10 +3,10 @@
  * (platform.c) after detecting which machine this is:
  *
  *   pv      pvisor at CPL3: hypercalls, upcalls, PV clock and MMU
- *           (platform_pv.c)
+ *           (guest/platform/pv/platform_pv.c)
  *   hybrid  CPL0 with the kernel's own tables and emulated timer and
  *           interrupt controller, plus pvisor's event channels and virtio
- *           devices (guest/arch/x86_64/native_platform.c)
+ *           devices (guest/platform/native/native_platform.c)
  *   full    CPL0, emulated PC hardware only (the same file)
  *
  * No other kernel file knows which one runs: they call these operations
@@ -15,8 +15,8 @@
  * the shared info page at PVISOR_SHARED_INFO_GVA (in full mode that page is
  * ordinary RAM the kernel owns), and every interrupt, hypercall-raised or
  * hardware, ends in upcall_handler(). */
-#ifndef PV_KERNEL_PLATFORM_H
-#define PV_KERNEL_PLATFORM_H
+#ifndef PV_PLATFORM_PLATFORM_H
+#define PV_PLATFORM_PLATFORM_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -95,13 +95,13 @@ static inline void platform_kick(void)
 /* platform.c: detects the machine and installs its operations. */
 void platform_install(const struct pvisor_start_info *si);
 
-/* The three implementations: platform_pv.c and
- * guest/arch/x86_64/native_platform.c. */
+/* The three implementations: pv/platform_pv.c and
+ * native/native_platform.c. */
 extern const struct platform_ops platform_pv;
 extern const struct platform_ops platform_hybrid;
 extern const struct platform_ops platform_full;
 
-/* platform_pv.c: hypercall-based operations the hybrid platform shares. */
+/* pv/platform_pv.c: hypercall-based operations the hybrid platform shares. */
 long hypercall_console_write(const void *buf, size_t len);
 long hypercall_console_read(void *buf, size_t len);
 long hypercall_evtchn_op(unsigned int cmd, unsigned long a, unsigned long b);

@@ -21,9 +21,9 @@
  *
  * On hosts that emulate CPL0 code `int n` cannot be emulated, so the kick
  * is not a software interrupt: native_kick_entry builds the frame itself. */
-#include "asm_defs.h"
+#include "arch/x86_64/asm_defs.h"
 #include "native.h"
-#include "frame_regs.h"
+#include "arch/x86_64/frame_regs.h"
 
 /* Frame below the vector and error code: rsp is 8 mod 16 at native_common
  * (CPU frame of 5 words on an aligned stack, plus 2), so 8 more aligns it. */

@@ -3,8 +3,8 @@
  * clocks and the serial console. One file each in this directory. Every
  * port access is an exit (about 50 us on nested hosts), so these drivers
  * touch the hardware as little as they can. */
-#ifndef PV_DRIVERS_NATIVE_PC_H
-#define PV_DRIVERS_NATIVE_PC_H
+#ifndef PV_PLATFORM_NATIVE_PC_H
+#define PV_PLATFORM_NATIVE_PC_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -36,7 +36,6 @@ bool pit_ch2_done(void);		/* channel 2's output went high */
 /* tsc.c: the clock: the TSC, calibrated on PIT channel 2 at boot. */
 void tsc_calibrate(void);		/* panics if the PIT does not count */
 uint64_t tsc_clock_ns(void);		/* ns since calibration           */
-uint64_t tsc_hz(void);
 
 /* rtc.c: the CMOS real-time clock, read once. */
 uint64_t rtc_unix_seconds(void);	/* UTC; 0 if it never settled */

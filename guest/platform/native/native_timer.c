@@ -10,9 +10,9 @@
  * later than needed is left alone (at worst it fires early); IRQ 0 tells
  * us when the count has ended. */
 #include "native.h"
-#include "../../kernel/kernel.h"
-#include "../../kernel/timer.h"
-#include "../../drivers/native/pc.h"
+#include "kernel/kernel.h"
+#include "kernel/timer.h"
+#include "pc.h"
 
 static uint64_t timer_deadline;	/* set_timer's, 0: none            */
 static uint64_t pit_fires_at;	/* when the armed count ends, 0: idle */
