@@ -1,5 +1,5 @@
 /* blk_virtio.c: the virtio-blk frontend, the pv/blk.h backend for disks
- * listed on the device page (include/pvisor/virtio_blk.h; blk.c
+ * listed on the device page (include/pvisor/io/virtio_blk.h; blk.c
  * dispatches to it through blk_driver.h).
  *
  * One queue. Each request in flight owns a slot: its header, discard

@@ -23,7 +23,7 @@
 #include <pv/thread.h>
 #include <pv/time.h>
 #include <pv/virtq.h>
-#include <pvisor/virtio_net.h>
+#include <pvisor/io/virtio_net.h>
 #include "net_driver.h"
 
 #define FEATURE(bit)		(1ull << (bit))

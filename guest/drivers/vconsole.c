@@ -1,7 +1,7 @@
 /* vconsole.c: the virtio-console frontend: the kernel's console output
  * (stdout, stderr, pv_console_write) goes through the device's transmit
  * ring in chunks of up to VC_CHUNK bytes, and console input comes from its
- * receive ring (include/pvisor/virtio_console.h).
+ * receive ring (include/pvisor/io/virtio_console.h).
  *
  * Output is asynchronous: a write copies its bytes into free transmit
  * buffers, publishes them, and kicks only when the backend asked to be
@@ -21,7 +21,7 @@
 #include <pv/mm.h>
 #include <pv/sync.h>
 #include <pv/time.h>
-#include <pvisor/virtio_console.h>
+#include <pvisor/io/virtio_console.h>
 #include "kernel/driver.h"
 
 #define VC_TX_QUEUE	256		/* chains in flight at most */

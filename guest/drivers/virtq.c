@@ -12,7 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <pvisor/virtio_ring.h>
+#include <pvisor/io/virtio_ring.h>
 #include "pv/virtq.h"
 
 #define DESC_BYTES		sizeof(struct pvisor_virtq_desc)

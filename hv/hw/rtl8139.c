@@ -73,7 +73,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include <pvisor/virtio_net.h>
+#include <pvisor/io/virtio_net.h>
 
 #include "hw/rtl8139.h"
 

@@ -8,7 +8,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include <pvisor/virtio_net.h>
+#include <pvisor/io/virtio_net.h>
 
 #include "net/net_spec.h"
 #include "lib/errmsg.h"

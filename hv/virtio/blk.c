@@ -1,4 +1,4 @@
-/* blk.c: the virtio-blk backend (include/pvisor/virtio_blk.h) over a
+/* blk.c: the virtio-blk backend (include/pvisor/io/virtio_blk.h) over a
  * disk (hv/disk/disk.h) and its asynchronous I/O engine (hv/disk/blkio.h).
  *
  * The backend thread pops request chains, copies and checks each header
@@ -10,7 +10,7 @@
 #include <string.h>
 #include <sys/uio.h>
 
-#include <pvisor/virtio_blk.h>
+#include <pvisor/io/virtio_blk.h>
 
 #include "disk/blkio.h"
 #include "disk/disk.h"

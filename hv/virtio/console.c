@@ -1,4 +1,4 @@
-/* console.c: the virtio-console backend (include/pvisor/virtio_console.h):
+/* console.c: the virtio-console backend (include/pvisor/io/virtio_console.h):
  * guest output chains are written to pvisor's stdout in order, and stdin's
  * bytes fill the guest's input chains. Input comes from the process-wide
  * console (hv/console/console.c), which the hypercall console shares. When
@@ -10,7 +10,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include <pvisor/virtio_console.h>
+#include <pvisor/io/virtio_console.h>
 
 #include "console/console.h"
 #include "console/terminal.h"

@@ -1,4 +1,4 @@
-/* net.c: the virtio-net backend (include/pvisor/virtio_net.h) over a
+/* net.c: the virtio-net backend (include/pvisor/io/virtio_net.h) over a
  * TAP device (hv/net/tap.h).
  *
  * Transmit: each chain is one frame after the driver's 12-byte header.
@@ -17,7 +17,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include <pvisor/virtio_net.h>
+#include <pvisor/io/virtio_net.h>
 
 #include "core/domain.h"
 #include "lib/log.h"

@@ -1,5 +1,5 @@
 /* virtqueue.h: the device (backend) side of a virtio 1.x split virtqueue
- * (include/pvisor/virtio_ring.h), with strict validation of everything the
+ * (include/pvisor/io/virtio_ring.h), with strict validation of everything the
  * guest controls. Pure logic over guest memory: no threads, no
  * notifications; the caller owns one queue from one thread at a time.
  *
@@ -14,7 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include <pvisor/virtio_ring.h>
+#include <pvisor/io/virtio_ring.h>
 
 #include "core/guest_access.h"
 

@@ -55,7 +55,7 @@
 #define PVISOR_DEVICE_H
 
 #include "abi.h"
-#include "virtio_ring.h"
+#include "io/virtio_ring.h"
 
 #define PVISOR_DEVICE_PAGE_GVA    0x4000ull
 #define PVISOR_DEVICE_PAGE_MAGIC  0x7665647672767000ull /* "\0pvrvdev" */

@@ -4,7 +4,7 @@
  *
  *   blk_hostile CASE
  *
- * Each case knows what include/pvisor/virtio_blk.h and
+ * Each case knows what include/pvisor/io/virtio_blk.h and
  * hv/virtio/blk.c promise: a request the device cannot parse
  * completes with IOERR (unknown types with UNSUPP) and the device keeps
  * serving; a chain that cannot carry a status (no writable last byte) or
@@ -24,7 +24,7 @@
 #include <pv/device.h>
 #include <pv/pv.h>
 #include <pv/virtq.h>
-#include <pvisor/virtio_blk.h>
+#include <pvisor/io/virtio_blk.h>
 #include "pvtest.h"
 #include "blktest.h"
 

@@ -14,7 +14,7 @@
 #include <pv/hypercall.h>
 #include <pv/thread.h>
 #include <pv/time.h>
-#include <pvisor/virtio_console.h>
+#include <pvisor/io/virtio_console.h>
 #include "pvtest.h"
 
 #define QSIZE 16

@@ -53,7 +53,7 @@ cat >"$tmp/standin.c" <<'EOF'
 #include <unistd.h>
 
 #include <pv/netstack.h>
-#include <pvisor/virtio_net.h>
+#include <pvisor/io/virtio_net.h>
 
 #include "net/net_spec.h"
 #include "net/tap.h"

@@ -14,7 +14,7 @@
 #include <pv/thread.h>
 #include <pv/time.h>
 #include <pvisor/device.h>
-#include <pvisor/virtio_net.h>
+#include <pvisor/io/virtio_net.h>
 #include "pvtest.h"
 
 #define FEATURE(bit)	(1ull << (bit))

@@ -15,7 +15,7 @@
 #include <pv/net.h>
 #include <pv/netstack.h>
 #include <pv/time.h>
-#include <pvisor/virtio_net.h>
+#include <pvisor/io/virtio_net.h>
 #include "pvtest.h"
 
 #define BIG_PAYLOAD	8000

@@ -27,7 +27,7 @@
 #include <pv/mm.h>
 #include <pv/time.h>
 #include <pv/virtq.h>
-#include <pvisor/virtio_net.h>
+#include <pvisor/io/virtio_net.h>
 #include "pvtest.h"
 
 #define RXQ		PVISOR_VIRTIO_NET_RX

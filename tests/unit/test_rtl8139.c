@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include <pvisor/platform.h>
-#include <pvisor/virtio_net.h>
+#include <pvisor/io/virtio_net.h>
 
 #include "check.h"
 #include "hw/rtl8139.h"

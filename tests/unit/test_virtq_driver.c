@@ -17,7 +17,7 @@
 #include <sys/mman.h>
 #include <time.h>
 
-#include <pvisor/virtio_ring.h>
+#include <pvisor/io/virtio_ring.h>
 
 #include "check.h"
 #include "core/layout.h"

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include <pvisor/virtio_ring.h>
+#include <pvisor/io/virtio_ring.h>
 
 #include "check.h"
 #include "core/layout.h"

@@ -25,7 +25,7 @@
 #include <pv/blk.h>
 #include <pv/sync.h>
 #include <pv/thread.h>
-#include <pvisor/virtio_blk.h>
+#include <pvisor/io/virtio_blk.h>
 #include "drivers/blk_driver.h"
 #include "ata.h"
 

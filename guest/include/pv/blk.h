@@ -1,5 +1,5 @@
 /* pv/blk.h: the virtio-blk frontend: disks for guest programs
- * (include/pvisor/virtio_blk.h is the protocol, docs/blk-frontend.md the
+ * (include/pvisor/io/virtio_blk.h is the protocol, docs/blk-frontend.md the
  * guide).
  *
  * Open the nth disk with pv_blk_open(), then either call the synchronous
@@ -44,7 +44,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include <pvisor/virtio_blk.h>
+#include <pvisor/io/virtio_blk.h>
 
 #define PV_BLK_SECTOR		PVISOR_VIRTIO_BLK_SECTOR_SIZE
 #define PV_BLK_ID_BYTES		PVISOR_VIRTIO_BLK_ID_BYTES

@@ -1,5 +1,5 @@
 /* pv/net.h: the network frontend: sending and receiving Ethernet frames
- * on a pvisor virtio-net device (include/pvisor/virtio_net.h; the host
+ * on a pvisor virtio-net device (include/pvisor/io/virtio_net.h; the host
  * half is a TAP device, `pvisor run --net tap=NAME`). docs/net-frontend.md
  * explains the design and what it costs.
  *

@@ -1,5 +1,5 @@
 /* pv/virtq.h: the driver (guest frontend) side of a virtio 1.x split
- * virtqueue (include/pvisor/virtio_ring.h).
+ * virtqueue (include/pvisor/io/virtio_ring.h).
  *
  * Pure ring logic, freestanding: no allocation, no locking, no
  * notification. The caller provides the queue's memory (page-aligned, and
@@ -36,7 +36,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <pvisor/virtio_ring.h>
+#include <pvisor/io/virtio_ring.h>
 
 #define PV_VIRTQ_EIO		5	/* EIO: the queue is broken           */
 #define PV_VIRTQ_EINVAL		22	/* EINVAL                             */
