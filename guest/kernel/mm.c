@@ -73,9 +73,10 @@ int pv_mmu_batch_unmap(struct pv_mmu_batch *b, uintptr_t va)
 	return pv_mmu_batch_set(b, va, 0);
 }
 
-/* Maps n pages at va; frame i is pfns[i], or first_pfn + i without pfns. */
-static int map_common(void *va, const uint64_t *pfns, uint64_t first_pfn, size_t n,
-		      unsigned int flags)
+/* The entries of n pages at va, in batches: page i maps frame pfns[i], or
+ * first_pfn + i without pfns; with map false every page is unmapped. */
+static int set_pages(void *va, size_t n, bool map, const uint64_t *pfns, uint64_t first_pfn,
+		     unsigned int flags)
 {
 	struct pvisor_mmu_update buf[PV_MMU_CHUNK];
 	struct pv_mmu_batch b;
@@ -86,31 +87,22 @@ static int map_common(void *va, const uint64_t *pfns, uint64_t first_pfn, size_t
 		return -EINVAL;
 	pv_mmu_batch_init(&b, buf, PV_MMU_CHUNK);
 	for (i = 0; i < n; i++)
-		pv_mmu_batch_map(&b, at + i * PV_PAGE_SIZE, pfns ? pfns[i] : first_pfn + i, flags);
+		pv_mmu_batch_set(&b, at + i * PV_PAGE_SIZE,
+				 map ? pv_pte(pfns ? pfns[i] : first_pfn + i, flags) : 0);
 	return pv_mmu_batch_flush(&b);
 }
 
 int pv_map_pages(void *va, const uint64_t *pfns, size_t n, unsigned int flags)
 {
-	return map_common(va, pfns, 0, n, flags);
+	return set_pages(va, n, true, pfns, 0, flags);
 }
 
 int pv_map_range(void *va, uint64_t first_pfn, size_t n, unsigned int flags)
 {
-	return map_common(va, NULL, first_pfn, n, flags);
+	return set_pages(va, n, true, NULL, first_pfn, flags);
 }
 
 int pv_unmap_pages(void *va, size_t n)
 {
-	struct pvisor_mmu_update buf[PV_MMU_CHUNK];
-	struct pv_mmu_batch b;
-	uintptr_t at = (uintptr_t)va;
-	size_t i;
-
-	if (at & (PV_PAGE_SIZE - 1))
-		return -EINVAL;
-	pv_mmu_batch_init(&b, buf, PV_MMU_CHUNK);
-	for (i = 0; i < n; i++)
-		pv_mmu_batch_unmap(&b, at + i * PV_PAGE_SIZE);
-	return pv_mmu_batch_flush(&b);
+	return set_pages(va, n, false, NULL, 0, 0);
 }
