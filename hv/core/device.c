@@ -33,6 +33,11 @@ void *domain_find_bus(struct domain *d, const struct bus_ops *ops)
 	return NULL;
 }
 
+bool domain_has_catch_all_bus(struct domain *d)
+{
+	return d->nr_buses && d->buses[d->nr_buses - 1].ops->catch_all_ports;
+}
+
 int domain_attach_devices(struct domain *d)
 {
 	const struct domain_config *cfg = d->cfg;

@@ -77,6 +77,8 @@ void *domain_find_bus(struct domain *d, const struct bus_ops *ops);
 
 /* Attaches cfg->devices in order: 0, or -1 after logging. */
 int domain_attach_devices(struct domain *d);
+/* Does a bus answer every port (hybrid and full mode need the PC)? */
+bool domain_has_catch_all_bus(struct domain *d);
 int domain_start_buses(struct domain *d);
 void domain_destroy_buses(struct domain *d);
 bool domain_bus_port_exit(struct domain *d, struct vcpu *v);

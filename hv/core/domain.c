@@ -279,7 +279,7 @@ static int build_native_platform(struct domain *d)
 		x86_build_hypercall_page(gmem_ram(&d->gm, PVISOR_HYPERCALL_PAGE_GVA, PAGE_SIZE));
 	if (domain_attach_devices(d) < 0)
 		return -1;
-	if (!d->nr_buses || !d->buses[d->nr_buses - 1].ops->catch_all_ports) {
+	if (!domain_has_catch_all_bus(d)) {
 		log_error("hybrid and full mode need the emulated PC among the domain's devices");
 		return -1;
 	}

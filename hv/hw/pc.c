@@ -7,7 +7,6 @@
  * their host fds (timers, TAP, console input) on one event-loop thread.
  * The PC itself brings the CPU-side hardware (UART, PIT, RTC) and the exit
  * port; full mode adds ATA disks and RTL8139 NICs as devices of their own. */
-#include <errno.h>
 #include <linux/kvm.h>
 #include <stdlib.h>
 #include <string.h>

@@ -132,6 +132,7 @@ static void catch_all_is_asked_last(void)
 
 	CHECK_EQ(domain_attach_devices(d), 0);
 	CHECK_EQ(d->nr_buses, 3u);
+	CHECK(domain_has_catch_all_bus(d));
 	CHECK(domain_find_bus(d, &other_ops) == &b);
 	port_access(&v, 0x200, 1, true);
 	CHECK(domain_bus_port_exit(d, &v));
@@ -175,6 +176,7 @@ static void device_op_and_pins(void)
 	CHECK_EQ(domain_bus_device_op(d, 1, 2), -PVISOR_EINVAL);   /* no bus yet */
 	CHECK(!domain_bus_pins_pfn(d, 7));
 	CHECK_EQ(domain_attach_devices(d), 0);
+	CHECK(!domain_has_catch_all_bus(d));
 	CHECK_EQ(domain_bus_device_op(d, 1, 2), 102);
 	CHECK(domain_bus_pins_pfn(d, 7));
 	CHECK(!domain_bus_pins_pfn(d, 8));
