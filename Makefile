@@ -106,9 +106,12 @@ unit: $(UNIT_BINS) $(B)/unit/test_guest_libc
 deps:
 	@bash tools/deps.sh
 
+# Without /dev/kvm the guest boots in the nested-KVM test machine (slow).
 run: deps
 	$(MAKE) $(B)/pvisor guest
-	$(B)/pvisor run
+	@if [ -c /dev/kvm ]; then $(B)/pvisor run; else \
+		echo "make run: no /dev/kvm here: booting under nested KVM in QEMU (tests/nested/run)"; \
+		tests/nested/run $(B)/pvisor run; fi
 
 test: deps
 	$(MAKE) all

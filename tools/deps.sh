@@ -5,6 +5,8 @@
 set -eu
 
 packages=(gcc make binutils libc6-dev libelf-dev liburing-dev iproute2 util-linux bsdutils coreutils python3)
+# Without KVM the test suite runs in a nested-KVM machine (tests/nested/run).
+[[ -c /dev/kvm ]] || packages+=(qemu-system-x86 busybox-static cpio e2fsprogs)
 missing=()
 for p in "${packages[@]}"; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
@@ -15,9 +17,9 @@ done
 
 echo "pvisor: installing missing Debian packages: ${missing[*]}" >&2
 if [[ $(id -u) -eq 0 ]]; then
-	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
 elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then
-	sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
+	sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
 else
 	echo "pvisor: please run: sudo apt-get install ${missing[*]}" >&2
 	exit 1

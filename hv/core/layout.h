@@ -20,10 +20,13 @@
 #define PAGE_SHIFT         12
 #define PAGE_MASK          (~(PAGE_SIZE - 1))
 
-#define HV_AREA_GPA        0x10000000000ull   /* 1 TiB */
+/* Above the largest RAM (MEM_MAX) and below 2^37: every x86-64 CPU with
+ * hardware virtualization has at least 39 physical address bits, and a
+ * memslot above the CPU's limit is refused (QEMU's default is 40). */
+#define HV_AREA_GPA        0x1000000000ull    /* 64 GiB */
 #define HV_AREA_SIZE       0x10000ull
 #define HV_AREA_VA         0xffffff8000000000ull
-#define PT_AREA_GPA        0x20000000000ull   /* 2 TiB */
+#define PT_AREA_GPA        0x1040000000ull    /* 65 GiB: pool <= 1 GiB */
 
 /* Offsets inside the hypervisor area. */
 #define HV_GDT             0x0000
@@ -50,5 +53,8 @@
 #define MEM_MIN            (4ull << 20)
 #define MEM_MAX            (8ull << 30)
 #define MEM_DEFAULT        (64ull << 20)
+
+_Static_assert(MEM_MAX <= HV_AREA_GPA && HV_AREA_GPA + HV_AREA_SIZE <= PT_AREA_GPA,
+	       "RAM, hypervisor area and page-table pool must not overlap");
 
 #endif

@@ -1,5 +1,6 @@
 /* x86_setup.c: GDT, TSS, IDT, trap stubs, hypercall page and the initial
  * vCPU state of a PV guest (see x86_setup.h). */
+#include <cpuid.h>
 #include <linux/kvm.h>
 #include <stdlib.h>
 #include <string.h>
@@ -238,6 +239,21 @@ out:
 	return rc;
 }
 
+/* The task register's cached type. KVM_SET_SREGS loads TR directly, so it
+ * holds what LTR would leave: a busy 64-bit TSS (0xb), which VMX checks on
+ * entry. SVM checks nothing, and QEMU's TCG model of SVM (where pvisor runs
+ * under nested KVM, tests/nested/) consults the I/O bitmap only for an
+ * available TSS (9), as its own LTR caches it; so on AMD use that. */
+static uint8_t tr_type(void)
+{
+	unsigned eax, ebx, ecx, edx;
+
+	if (__get_cpuid(0, &eax, &ebx, &ecx, &edx) && ebx == 0x68747541 /* "Auth" */ &&
+	    edx == 0x69746e65 /* "enti" */ && ecx == 0x444d4163 /* "cAMD" */)
+		return 0x9;
+	return 0xb;
+}
+
 int x86_init_vcpu(int kvm_fd, int vcpu_fd, uint64_t cr3, uint64_t entry, uint64_t arg)
 {
 	struct kvm_sregs sregs;
@@ -260,7 +276,7 @@ int x86_init_vcpu(int kvm_fd, int vcpu_fd, uint64_t cr3, uint64_t entry, uint64_
 	sregs.tr.base = HV_AREA_VA + HV_TSS;
 	sregs.tr.limit = TSS_LIMIT;
 	sregs.tr.selector = SEL_TSS;
-	sregs.tr.type = 0xb;
+	sregs.tr.type = tr_type();
 	sregs.tr.present = 1;
 	if (ioctl(vcpu_fd, KVM_SET_SREGS, &sregs) < 0) {
 		log_errno("KVM_SET_SREGS");

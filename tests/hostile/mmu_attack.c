@@ -1,7 +1,7 @@
 /* pvisor-test: exit=0 */
 /* mmu_attack.c (hostile): page-table updates that would give the guest what
  * is not its own are refused: a writable mapping of a hypervisor frame (the
- * hypervisor area at guest-physical 1 TiB, the page-table pool at 2 TiB)
+ * hypervisor area at guest-physical 64 GiB, the page-table pool at 65 GiB)
  * -EPERM; frames beyond RAM, virtual addresses in the upper half or below
  * PVISOR_GUEST_VA_MIN, unaligned addresses, reserved PTE bits and
  * non-present non-zero PTEs -EINVAL; oversized batches -E2BIG. A batch stops
@@ -11,8 +11,8 @@
 #include <pv/hypercall.h>
 #include "pvtest.h"
 
-#define HV_AREA_PFN 0x10000000ull	/* guest-physical 0x10000000000 */
-#define PT_POOL_PFN 0x20000000ull	/* guest-physical 0x20000000000 */
+#define HV_AREA_PFN 0x1000000ull	/* guest-physical 0x1000000000 (hv/core/layout.h) */
+#define PT_POOL_PFN 0x1040000ull	/* guest-physical 0x1040000000 */
 #define P PVISOR_PTE_P
 #define W PVISOR_PTE_W
 
