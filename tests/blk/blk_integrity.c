@@ -2,15 +2,15 @@
  * the block frontend, checked in the guest (the suite also checks the
  * image from the host afterwards).
  *
- *   write SEED   covers the whole disk with the pattern of SEED
+ *   write SEED [ROUNDS]  covers the whole disk with the pattern of SEED
  *                (blktest.h) in extents of random sizes (512 B to the
  *                largest request, many over 128 KiB), in random order,
  *                32 requests in flight, from page-aligned, sub-page
  *                aligned and unaligned (bounced) buffers; then verifies
  *                as "verify" does, plus threads that read and rewrite
- *                the same data through stack (bounced) buffers at once;
- *                then flushes.
- *   verify SEED  reads the disk back in other random extents, 32 in
+ *                the same data through stack (bounced) buffers at once
+ *                (ROUNDS requests each, default 60); then flushes.
+ *   verify SEED [ROUNDS]  reads the disk back in other random extents, 32 in
  *                flight, and synchronously into a thread's stack, and
  *                checks every byte.
  *
@@ -24,11 +24,12 @@
 
 #define DEPTH		32
 #define THREADS		4
-#define THREAD_ROUNDS	60
+#define THREAD_ROUNDS	60	/* default */
 #define THREAD_MAX	(64u * 1024)
 
 static struct pv_blk *disk;
 static uint64_t seed;
+static uint64_t thread_rounds = THREAD_ROUNDS;
 
 struct extent {
 	uint64_t sector;
@@ -219,7 +220,7 @@ static void *stack_worker(void *p)
 	uint64_t sectors = pv_blk_sectors(disk);
 
 	blk_rng_init(&r, a->rng_seed);
-	for (int i = 0; i < THREAD_ROUNDS && !test_failure[0]; i++) {
+	for (uint64_t i = 0; i < thread_rounds && !test_failure[0]; i++) {
 		uint32_t len = (uint32_t)blk_rand_range(&r, 1, THREAD_MAX / PV_BLK_SECTOR) * PV_BLK_SECTOR;
 		uint64_t sector = blk_rand_range(&r, 0, sectors - len / PV_BLK_SECTOR);
 		int rc = pv_blk_read(disk, sector, buf, len);
@@ -308,6 +309,7 @@ int main(int argc, char **argv)
 	int rc;
 
 	seed = blk_arg_u64(argc, argv, 2, 1);
+	thread_rounds = blk_arg_u64(argc, argv, 3, THREAD_ROUNDS);
 	blk_rng_init(&r, seed ^ (mode[0] == 'w' ? 0 : 0x77));
 	rc = pv_blk_open(0, &disk);
 	CHECK(rc == 0, "pv_blk_open: %d", rc);

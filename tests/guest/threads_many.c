@@ -1,6 +1,8 @@
 /* pvisor-test: exit=0 timeout=60 */
 /* threads_many.c: thread life cycle at scale: 500 threads created and
- * joined one after another, 100 alive at once, and 100 detached ones.
+ * joined one after another, 100 alive at once (each waits at a gate the
+ * main thread opens after counting them, so no timing is assumed), and
+ * 100 detached ones.
  * Stacks (frames and vmap address space) are reused, so the free page
  * count comes back to where it started. */
 #define TEST_NAME "threads_many"
@@ -11,6 +13,7 @@
 #define DETACHED 100
 
 static struct pv_sem detached_done;
+static struct pv_sem gate;
 static volatile int concurrent_running;
 
 static void *echo(void *arg)
@@ -18,10 +21,10 @@ static void *echo(void *arg)
 	return arg;
 }
 
-static void *sleepy(void *arg)
+static void *gated(void *arg)
 {
 	concurrent_running++;
-	pv_sleep_ms(5);
+	pv_sem_wait(&gate);
 	return arg;
 }
 
@@ -48,11 +51,14 @@ int main(void)
 		CHECK(pv_thread_join(one, &result) == 0 && result == (void *)(long)i,
 		      "join %d failed", i);
 	}
+	pv_sem_init(&gate, 0);
 	for (i = 0; i < CONCURRENT; i++)
-		CHECK((t[i] = pv_thread_create(sleepy, (void *)(long)i, NULL)),
+		CHECK((t[i] = pv_thread_create(gated, (void *)(long)i, NULL)),
 		      "concurrent create %d failed", i);
 	pv_sched_stats(&st);
 	CHECK(st.threads >= CONCURRENT, "only %u threads alive", st.threads);
+	for (i = 0; i < CONCURRENT; i++)
+		pv_sem_post(&gate);
 	for (i = 0; i < CONCURRENT; i++)
 		CHECK(pv_thread_join(t[i], &result) == 0 && result == (void *)(long)i,
 		      "concurrent join %d failed", i);

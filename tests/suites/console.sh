@@ -27,13 +27,31 @@ console_bulk_output() {  # BINARY LABEL
 	fi
 }
 
-# Runs COMMAND in a pseudo-terminal fed by INPUT after a second and LATER
-# a second after that; the transcript (without \r) goes to $tmp/tty.out.
-in_terminal() {  # INPUT LATER COMMAND
-	local input=$1 later=$2 cmd=$3
-	{ sleep 1; printf "$input"; sleep 1; printf "$later"; sleep 2; } |
-		timeout 30 script -qec "$cmd; echo \"exit=\$?\"; stty -a" /dev/null 2>&1 |
-		tr -d '\r' >"$tmp/tty.out"
+# wait_output FILE TEXT: until FILE holds TEXT (at most 25 s).
+wait_output() {
+	local i
+	for ((i = 0; i < 250; i++)); do
+		grep -qF -- "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# Runs COMMAND in a pseudo-terminal; types INPUT once READY has appeared in
+# its output, then LATER once AFTER has (AFTER empty: at once), and keeps
+# the terminal open until COMMAND is done. Each step waits on what the guest
+# printed, not on time. The transcript (without \r) goes to $tmp/tty.out.
+in_terminal() {  # READY INPUT AFTER LATER COMMAND
+	local ready=$1 input=$2 after=$3 later=$4 cmd=$5 raw=$tmp/tty.raw
+	: >"$raw"
+	{
+		wait_output "$raw" "$ready"
+		printf "$input"
+		[[ -z $after ]] || wait_output "$raw" "$after"
+		printf "$later"
+		wait_output "$raw" "exit="
+	} | timeout 30 script -qfec "$cmd; echo \"exit=\$?\"; stty -a" /dev/null >"$raw" 2>&1
+	tr -d '\r' <"$raw" >"$tmp/tty.out"
 }
 
 terminal_restored() {
@@ -44,7 +62,7 @@ terminal_restored() {
 console_tty_session() {
 	local name=console/tty-session
 	wanted_guest "$name" || return 0
-	in_terminal 'hello\r' '' "$PVSAN run --timeout 20 $B/guest/tests/console/tty_echo.elf"
+	in_terminal 'tty_echo ready' 'hello\r' '' '' "$PVSAN run --timeout 20 $B/guest/tests/console/tty_echo.elf"
 	if ! grep -q '^got: HELLO$' "$tmp/tty.out" || ! grep -q '^exit=0$' "$tmp/tty.out"; then
 		fail "$name" "$(head -c 300 "$tmp/tty.out" | tr '\n' '|')"
 	elif grep -q 'hello' "$tmp/tty.out"; then
@@ -59,7 +77,7 @@ console_tty_session() {
 console_escape_key() {
 	local name=console/escape-key
 	wanted_guest "$name" || return 0
-	in_terminal 'ab' '\035' "$PVSAN run --timeout 20 $B/guest/tests/console/read_forever.elf"
+	in_terminal 'reading' 'ab' 'read ' '\035' "$PVSAN run --timeout 20 $B/guest/tests/console/read_forever.elf"
 	if ! grep -q '^exit=130$' "$tmp/tty.out" || ! grep -q 'escape (Ctrl-\]) pressed' "$tmp/tty.out"; then
 		fail "$name" "$(head -c 300 "$tmp/tty.out" | tr '\n' '|')"
 	elif ! grep -q '^read 2 bytes$' "$tmp/tty.out"; then

@@ -52,6 +52,7 @@ net_new_namespace() {
 # $tmp/LABEL.out and .err. Does not wait for the TAP.
 net_boot() {
 	local label=$1 pv=$2 img=$3 secs=$4 spec=$5 cmdline=$6
+	net_pid=
 	net_new_namespace || return 1
 	net_start net_pid "$net_ns" bash -c 'out=$1; shift; exec "$@" >"$out.out" 2>"$out.err"' \
 		_ "$tmp/$label" timeout -k 5 $((secs + 10)) "$pv" run --stats --timeout "$secs" \
@@ -156,9 +157,9 @@ net_test_echo() {  # PV LABEL
 	local pv=$1 name=net/echo-$2 label=echo-$2 count why
 	wanted_guest "$name" || return 0
 	count=$((1 + NET_PINGS + NET_DATAGRAMS))   # one ARP reply, then the echoes
-	net_boot "$label" "$pv" "$(net_image guest/apps/netecho)" 30 "tap=$NET_TAP" \
-		"ip=$NET_GUEST_IP count=$count"
-	if ! net_wait_link "$net_ns" "$NET_TAP" 10 "$net_pid" 2>/dev/null ||
+	if ! net_boot "$label" "$pv" "$(net_image guest/apps/netecho)" 30 "tap=$NET_TAP" \
+		"ip=$NET_GUEST_IP count=$count" ||
+		! net_wait_link "$net_ns" "$NET_TAP" 10 "$net_pid" 2>/dev/null ||
 		! net_configure_host_end "$net_ns" "$NET_TAP" "$NET_HOST_CIDR" ||
 		! net_wait_output "$tmp/$label.out" 'netecho: ready'; then
 		fail "$name" "guest did not come up: $(net_outputs "$label")"

@@ -1209,7 +1209,8 @@ static void test_string_tokens(void)
 	int i;
 
 	for (i = 0; i < 5000; i++) {
-		char s[48], a[48], b[48], delim[4];
+		/* a and b are compared whole: no uninitialized tail. */
+		char s[48], a[48] = { 0 }, b[48] = { 0 }, delim[4];
 		char *sa, *sb, *ta, *tb, *pa = a, *pb = b;
 
 		random_string(s, rnd_below(40));
