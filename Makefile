@@ -11,7 +11,7 @@ B        ?= build
 CC       ?= gcc
 HOST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	       -Wmissing-prototypes -Wno-unused-parameter -D_GNU_SOURCE -Iinclude -Ihv -MMD -MP
-HOST_LDLIBS := -lelf -luring -lpthread
+HOST_LDLIBS := -lelf -luring -ljson-c -lpthread
 SAN_FLAGS   := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 HV_SRCS := $(foreach d,lib console disk net core virtio hw cli,$(wildcard hv/$(d)/*.c))

@@ -4,7 +4,7 @@
 # says exactly what to install. Run by `make run` and `make test`.
 set -eu
 
-packages=(gcc make binutils libc6-dev libelf-dev liburing-dev iproute2 util-linux bsdutils coreutils python3)
+packages=(gcc make binutils libc6-dev libelf-dev liburing-dev libjson-c-dev iproute2 util-linux bsdutils coreutils python3)
 # Without KVM the test suite runs in a nested-KVM machine (tests/nested/run).
 [[ -c /dev/kvm ]] || packages+=(qemu-system-x86 busybox-static cpio e2fsprogs)
 missing=()

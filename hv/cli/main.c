@@ -10,6 +10,7 @@
 #include <pvisor/abi.h>
 #include <pvisor/platform.h>
 
+#include "cli/config_file.h"
 #include "cli/disk_cmd.h"
 #include "cli/options.h"
 #include "console/console.h"
@@ -55,6 +56,8 @@ static void usage(FILE *out)
 		"  --net tap=NAME[,mac=MAC]\n"
 		"                     a NIC on TAP device NAME (repeatable; virtio-net, or\n"
 		"                     RTL8139 in full mode)\n"
+		"  --config FILE      take options from a JSON domain configuration file\n"
+		"                     first; the command line overrides (docs/config.md)\n"
 		"\n"
 		"exit status: the guest's status, or %d guest timed out, %d pvisor error,\n"
 		"%d guest crashed\n",
@@ -176,25 +179,44 @@ static int parse_mode(const char *s, enum domain_mode *mode)
 	return 0;
 }
 
-static int parse_run_options(int argc, char **argv, struct domain_config *cfg,
-			     struct run_devices *devs)
+static const struct option run_options[] = {
+	{ "mem", required_argument, NULL, 'm' },
+	{ "cmdline", required_argument, NULL, 'c' },
+	{ "timeout", required_argument, NULL, 't' },
+	{ "stats", no_argument, NULL, 's' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "disk", required_argument, NULL, 'd' },
+	{ "net", required_argument, NULL, 'n' },
+	{ "mode", required_argument, NULL, 'M' },
+	{ "config", required_argument, NULL, 'C' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* The --config FILE of a run command line (the last one wins), found
+ * before the options are applied: the file's values come first, so the
+ * command line overrides them. Every option is checked later. */
+static const char *find_config_path(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "mem", required_argument, NULL, 'm' },
-		{ "cmdline", required_argument, NULL, 'c' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "stats", no_argument, NULL, 's' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "disk", required_argument, NULL, 'd' },
-		{ "net", required_argument, NULL, 'n' },
-		{ "mode", required_argument, NULL, 'M' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
+	const char *path = NULL;
 	int c;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:", opts, NULL)) != -1) {
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "+:", run_options, NULL)) != -1)
+		if (c == 'C')
+			path = optarg;
+	return path;
+}
+
+static int parse_run_options(int argc, char **argv, struct domain_config *cfg,
+			     struct run_devices *devs)
+{
+	int c;
+
+	opterr = 0;
+	optind = 0;             /* a fresh scan: the config file's, then the command line's */
+	while ((c = getopt_long(argc, argv, "+:", run_options, NULL)) != -1) {
 		switch (c) {
 		case 'm':
 			if (parse_size(optarg, &cfg->mem_bytes) < 0) {
@@ -242,6 +264,8 @@ static int parse_run_options(int argc, char **argv, struct domain_config *cfg,
 				return -1;
 			}
 			break;
+		case 'C':
+			break;  /* read first, by apply_config_file */
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -302,23 +326,43 @@ static int run_guest(struct domain_config *cfg)
 	}
 }
 
+/* A --config file's values, checked as options; its arguments must live
+ * as long as the run (the configuration points into them). */
+static int apply_config_file(const char *path, struct config_args *args, struct domain_config *cfg,
+			     struct run_devices *devs)
+{
+	char context[PATH_MAX + 16];
+	int rc;
+
+	if (config_file_load(path, args) < 0)
+		return -1;
+	snprintf(context, sizeof(context), "config %s", path);
+	log_set_context(context);
+	rc = parse_run_options(args->argc, args->argv, cfg, devs);
+	log_set_context(NULL);
+	return rc;
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	struct domain_config cfg = { .mem_bytes = MEM_DEFAULT };
 	static struct run_devices devs;
+	struct config_args config = { 0 };
+	const char *config_path = find_config_path(argc, argv);
 	struct console console;
 	char guest[PATH_MAX];
-	int code;
+	int code = PVISOR_EXIT_ERROR;
 
-	if (parse_run_options(argc, argv, &cfg, &devs) < 0 ||
+	if ((config_path && apply_config_file(config_path, &config, &cfg, &devs) < 0) ||
+	    parse_run_options(argc, argv, &cfg, &devs) < 0 ||
 	    choose_devices(&cfg, &devs, &console) < 0)
-		return PVISOR_EXIT_ERROR;
+		goto out;
 	if (!cfg.image_path) {
 		cfg.image_path = default_guest(guest, sizeof(guest));
 		if (!cfg.image_path || access(cfg.image_path, R_OK) != 0) {
 			log_error("no guest given and the bundled default guest is missing (%s): run make",
 				  cfg.image_path ? cfg.image_path : DEFAULT_GUEST_REL);
-			return PVISOR_EXIT_ERROR;
+			goto out;
 		}
 	}
 	vcpu_signals_init();
@@ -326,6 +370,8 @@ static int cmd_run(int argc, char **argv)
 	cfg.console = &console;
 	code = run_guest(&cfg);
 	console_destroy(&console);
+out:
+	config_args_free(&config);
 	return code;
 }
 

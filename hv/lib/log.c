@@ -7,13 +7,20 @@
 #include "lib/log.h"
 
 int log_verbose;
+static const char *log_context;
+
+void log_set_context(const char *context)
+{
+	log_context = context;
+}
 
 static void log_line(const char *fmt, va_list ap, const char *suffix)
 {
 	char msg[1024];
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	fprintf(stderr, "pvisor: %s%s%s\n", msg, suffix ? ": " : "", suffix ? suffix : "");
+	fprintf(stderr, "pvisor: %s%s%s%s%s\n", log_context ? log_context : "", log_context ? ": " : "",
+		msg, suffix ? ": " : "", suffix ? suffix : "");
 }
 
 void log_error(const char *fmt, ...)

@@ -20,6 +20,10 @@ void log_errno(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Prints a message only when verbose logging is on (--verbose). */
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* While set, errors read "pvisor: <context>: <message>" (the config file
+ * whose values are being checked, say). NULL clears it. */
+void log_set_context(const char *context);
+
 extern int log_verbose;
 
 #endif

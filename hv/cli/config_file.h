@@ -1,0 +1,21 @@
+/* config_file.h: a domain configuration file (JSON) as `pvisor run`
+ * options. Each key is a long option of `pvisor run`, so a file and a
+ * command line share one parser, one set of checks and one set of error
+ * messages (docs/config.md). */
+#ifndef PVISOR_CONFIG_FILE_H
+#define PVISOR_CONFIG_FILE_H
+
+#define CONFIG_FILE_MAX_BYTES (1u << 20)
+
+/* A NULL-terminated argv: argv[0] is "run", then the options, then the
+ * image (if the file names one). */
+struct config_args {
+	int argc;
+	char **argv;
+};
+
+/* Reads and checks PATH. Returns 0, or -1 after one error line. */
+int config_file_load(const char *path, struct config_args *out);
+void config_args_free(struct config_args *a);
+
+#endif
