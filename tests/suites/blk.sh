@@ -211,15 +211,23 @@ blk_test_overlay() {
 # ---- flush durability under kill -9 ------------------------------------------------------
 
 # blk_kill_once IMG_SPEC SEED DELAY: runs blk_flushkill and kills pvisor
-# with SIGKILL after DELAY seconds (that kill is the outer timeout); sets
-# blk_last to the last record it reported flushed (-1 for none).
+# with SIGKILL DELAY seconds after the guest first reported a flushed
+# record (so every round is meaningful however slow the host is; that kill
+# is the outer timeout); sets blk_last to the last record it reported
+# flushed (-1 for none).
 blk_kill_once() {
-	local spec=$1 seed=$2 delay=$3 pid
+	local spec=$1 seed=$2 delay=$3 pid i
+	: >"$blk_dir/kill.out"
 	"$PV" run --timeout "$BLK_TIMEOUT" --disk "$spec" --cmdline "run $seed" \
 		"$B/guest/tests/blk/blk_flushkill.elf" >"$blk_dir/kill.out" 2>"$blk_dir/kill.err" \
 		</dev/null &
 	pid=$!
 	blk_pids+=("$pid")
+	for ((i = 0; i < BLK_TIMEOUT * 20; i++)); do
+		grep -q '^flushed ' "$blk_dir/kill.out" && break
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.05
+	done
 	sleep "$delay"
 	kill -9 "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
