@@ -62,9 +62,14 @@ static bool upcall_due(struct vcpu *v)
 	       !__atomic_load_n(&vi->upcall_mask, __ATOMIC_SEQ_CST);
 }
 
-/* Diverts the CPL3 context r into the upcall entry. Returns 0, or -1 when
- * the domain had to be ended because its stack is not writable. */
-static int inject_upcall(struct vcpu *v, struct kvm_regs *r)
+/* Diverts the CPL3 context r into the upcall entry. Returns true if it
+ * did. An event that arrives while the guest's stack cannot take the frame
+ * (rsp already in a guard page: the next push will fault) stays pending:
+ * the fault goes to the alternate trap stack with events masked, and the
+ * event is delivered once the guest unmasks on a good stack (docs/abi.md
+ * §6). A guest whose stack stays bad and never faults just sees no events;
+ * pvisor neither crashes it nor spins. */
+static bool inject_upcall(struct vcpu *v, struct kvm_regs *r)
 {
 	struct domain *d = v->dom;
 	struct pvisor_frame f;
@@ -75,15 +80,13 @@ static int inject_upcall(struct vcpu *v, struct kvm_regs *r)
 	f.upcall_mask = 0;
 	frame = push_frame(d, &f, r->rsp - RED_ZONE);
 	if (!frame) {
-		crash_report(d, "cannot deliver an event upcall: the guest stack is not writable",
-			     r, 0, 0, 0);
-		domain_finish(d, OUTCOME_CRASH, 0);
-		return -1;
+		d->stats.upcalls_deferred++;
+		return false;
 	}
 	__atomic_store_n(&vcpu_info(v)->upcall_mask, 1, __ATOMIC_SEQ_CST);
 	enter_callback(r, v->upcall_entry, frame);
 	d->stats.upcalls++;
-	return 0;
+	return true;
 }
 
 void delivery_prepare_entry(struct vcpu *v)
@@ -105,7 +108,7 @@ void delivery_prepare_entry(struct vcpu *v)
 	/* The frame must resume after the OUT that exited, not on it. */
 	if (vcpu_complete_io(v) < 0)
 		return;
-	if (inject_upcall(v, r) == 0)
+	if (inject_upcall(v, r))
 		run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
 }
 
@@ -189,8 +192,8 @@ void delivery_handle_trap(struct vcpu *v)
 		domain_finish(d, OUTCOME_CRASH, 0);
 		return;
 	}
-	if (upcall_due(v) && inject_upcall(v, &g) < 0)
-		return;
+	if (upcall_due(v))
+		inject_upcall(v, &g);
 	sf->rip = g.rip;
 	sf->rsp = g.rsp;
 	sf->rflags = g.rflags;

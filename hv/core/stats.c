@@ -49,9 +49,10 @@ void stats_print(const struct stats *s, FILE *out, uint64_t ballooned_pages)
 		if (s->hypercalls[nr])
 			fprintf(out, "    %-16s %llu\n", hypercall_name(nr),
 				(unsigned long long)s->hypercalls[nr]);
-	fprintf(out, "  upcalls %llu, traps delivered %llu, timer fires %llu, blocks %llu\n",
-		(unsigned long long)s->upcalls, (unsigned long long)s->traps_delivered,
-		(unsigned long long)s->timer_fires, (unsigned long long)s->blocks);
+	fprintf(out, "  upcalls %llu (deferred %llu), traps delivered %llu, timer fires %llu, blocks %llu\n",
+		(unsigned long long)s->upcalls, (unsigned long long)s->upcalls_deferred,
+		(unsigned long long)s->traps_delivered, (unsigned long long)s->timer_fires,
+		(unsigned long long)s->blocks);
 	fprintf(out, "  page-table updates %llu, TLB flushes %llu, pages ballooned out %llu\n",
 		(unsigned long long)s->mmu_updates, (unsigned long long)s->tlb_flushes,
 		(unsigned long long)ballooned_pages);

@@ -17,6 +17,7 @@ struct stats {
 	uint64_t hypercalls[PVISOR_HC_COUNT + 1];    /* last: unknown numbers */
 	uint64_t kick_exits, null_exits, trap_exits;
 	uint64_t upcalls, traps_delivered;
+	uint64_t upcalls_deferred;     /* the guest stack could not take the frame yet */
 	uint64_t timer_fires, blocks;
 	uint64_t tlb_flushes, mmu_updates;
 	uint64_t console_bytes;

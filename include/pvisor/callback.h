@@ -9,7 +9,8 @@
  *
  * Upcalls: delivered only while vcpu_info.upcall_mask is clear, on the
  * current stack 128 bytes (red zone) below the interrupted rsp; the
- * hypervisor sets upcall_mask first (frame.upcall_mask records 0).
+ * hypervisor sets upcall_mask first (frame.upcall_mask records 0). If that
+ * stack cannot take the frame, the event stays pending until it can.
  *
  * Traps: exceptions whose vector bit is set in the registered trap mask go
  * to the trap entry, on the current stack like an upcall if that stack is
