@@ -49,7 +49,7 @@ GUEST_LIB_OBJS := $(patsubst %,$(B)/guest/%.o,$(basename $(GUEST_LIB_SRCS)))
 GUEST_LIB := $(B)/guest/libpvkernel.a
 
 GUEST_APP_SRCS := $(sort $(wildcard guest/apps/*.c tests/guest/*.c tests/hostile/*.c \
-	tests/console/*.c tests/blk/*.c tests/netguests/*.c))
+	tests/console/*.c tests/blk/*.c tests/netguests/*.c tests/daemon/*.c))
 GUEST_IMAGES := $(patsubst %.c,$(B)/guest/%.elf,$(GUEST_APP_SRCS))
 
 .PHONY: guest guest-clean

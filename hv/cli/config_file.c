@@ -15,34 +15,25 @@
 #include "cli/config_file.h"
 #include "lib/log.h"
 
-enum value_kind {
-	VALUE_TEXT,     /* a string, or a number given as its text */
-	VALUE_FLAG,     /* true or false */
-	VALUE_LIST,     /* a string or an array of strings: the option repeats */
+const struct config_key config_keys[] = {
+	{ "image", CONFIG_TEXT },  /* the guest: not an option, the argument */
+	{ "mem", CONFIG_TEXT },
+	{ "mode", CONFIG_TEXT },
+	{ "cmdline", CONFIG_TEXT },
+	{ "timeout", CONFIG_TEXT },
+	{ "disk", CONFIG_LIST },
+	{ "net", CONFIG_LIST },
+	{ "stats", CONFIG_FLAG },
+	{ "verbose", CONFIG_FLAG },
 };
-
-struct config_key {
-	const char *name;       /* the JSON key and the long option */
-	enum value_kind kind;
-};
-
-static const struct config_key keys[] = {
-	{ "image", VALUE_TEXT },  /* the guest: not an option, the argument */
-	{ "mem", VALUE_TEXT },
-	{ "mode", VALUE_TEXT },
-	{ "cmdline", VALUE_TEXT },
-	{ "timeout", VALUE_TEXT },
-	{ "disk", VALUE_LIST },
-	{ "net", VALUE_LIST },
-	{ "stats", VALUE_FLAG },
-	{ "verbose", VALUE_FLAG },
-};
+const unsigned config_nr_keys = sizeof(config_keys) / sizeof(config_keys[0]);
+_Static_assert(sizeof(config_keys) / sizeof(config_keys[0]) <= CONFIG_KEYS_MAX, "raise CONFIG_KEYS_MAX");
 
 static const struct config_key *find_key(const char *name)
 {
-	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-		if (!strcmp(keys[i].name, name))
-			return &keys[i];
+	for (unsigned i = 0; i < config_nr_keys; i++)
+		if (!strcmp(config_keys[i].name, name))
+			return &config_keys[i];
 	return NULL;
 }
 
@@ -123,15 +114,15 @@ static int add_key(struct config_args *a, const char *path, const char *name, st
 		return -1;
 	}
 	switch (k->kind) {
-	case VALUE_FLAG:
+	case CONFIG_FLAG:
 		if (!json_object_is_type(v, json_type_boolean)) {
 			log_error("config %s: \"%s\" must be true or false", path, name);
 			return -1;
 		}
 		return json_object_get_boolean(v) ? push_option(a, name, NULL) : 0;
-	case VALUE_LIST:
+	case CONFIG_LIST:
 		return add_list(a, path, name, v);
-	case VALUE_TEXT:
+	case CONFIG_TEXT:
 		if (!(text = scalar_text(v))) {
 			log_error("config %s: \"%s\" must be a string (without NUL) or a number", path, name);
 			return -1;

@@ -7,6 +7,22 @@
 
 #define CONFIG_FILE_MAX_BYTES (1u << 20)
 
+enum config_value_kind {
+	CONFIG_TEXT,    /* a string, or a number given as its text */
+	CONFIG_FLAG,    /* true or false */
+	CONFIG_LIST,    /* a string or an array of strings: the option repeats */
+};
+
+/* The keys: "image" (the guest), then one per `run` option of that name. */
+struct config_key {
+	const char *name;
+	enum config_value_kind kind;
+};
+
+#define CONFIG_KEYS_MAX 16
+extern const struct config_key config_keys[];
+extern const unsigned config_nr_keys;
+
 /* A NULL-terminated argv: argv[0] is "run", then the options, then the
  * image (if the file names one). */
 struct config_args {

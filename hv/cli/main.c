@@ -8,9 +8,11 @@
 #include <unistd.h>
 
 #include <pvisor/abi.h>
+#include <pvisor/event_channel.h>
 #include <pvisor/platform.h>
 
 #include "cli/config_file.h"
+#include "cli/ctl.h"
 #include "cli/disk_cmd.h"
 #include "cli/options.h"
 #include "console/console.h"
@@ -31,6 +33,10 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: pvisor run [options] [GUEST]\n"
+		"       pvisor daemon [--socket PATH] [--state-dir DIR]\n"
+		"       pvisor create [--name NAME] [run options] GUEST|CONFIG_FILE\n"
+		"       pvisor list [--json]\n"
+		"       pvisor destroy NAME|ID\n"
 		"       pvisor disk create-overlay|commit|info ...   (pvisor disk help)\n"
 		"       pvisor --help | --version\n"
 		"\n"
@@ -58,6 +64,10 @@ static void usage(FILE *out)
 		"                     RTL8139 in full mode)\n"
 		"  --config FILE      take options from a JSON domain configuration file\n"
 		"                     first; the command line overrides (docs/config.md)\n"
+		"  --check            check the options and the image, boot nothing\n"
+		"\n"
+		"daemon, create, list, destroy: the toolstack (docs/api.md); they find the\n"
+		"daemon at --socket PATH, $PVISOR_SOCKET or /run/pvisor/control.sock.\n"
 		"\n"
 		"exit status: the guest's status, or %d guest timed out, %d pvisor error,\n"
 		"%d guest crashed\n",
@@ -189,9 +199,14 @@ static const struct option run_options[] = {
 	{ "net", required_argument, NULL, 'n' },
 	{ "mode", required_argument, NULL, 'M' },
 	{ "config", required_argument, NULL, 'C' },
+	{ "check", no_argument, NULL, 'K' },
+	{ "domid", required_argument, NULL, 'D' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
+
+/* Set by --check: validate everything that needs no KVM, then exit. */
+static bool check_only;
 
 /* The --config FILE of a run command line (the last one wins), found
  * before the options are applied: the file's values come first, so the
@@ -266,6 +281,20 @@ static int parse_run_options(int argc, char **argv, struct domain_config *cfg,
 			break;
 		case 'C':
 			break;  /* read first, by apply_config_file */
+		case 'K':
+			check_only = true;
+			break;
+		case 'D': {
+			char *end;
+			unsigned long id = strtoul(optarg, &end, 10);
+
+			if (!*optarg || *end || id < 1 || id >= PVISOR_DOMID_SELF) {
+				log_error("--domid '%s' is not a domain id (1 to %u)", optarg, PVISOR_DOMID_SELF - 1);
+				return -1;
+			}
+			cfg->domid = (uint16_t)id;
+			break;
+		}
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -365,6 +394,10 @@ static int cmd_run(int argc, char **argv)
 			goto out;
 		}
 	}
+	if (check_only) {
+		code = domain_check(&cfg) < 0 ? PVISOR_EXIT_ERROR : 0;
+		goto out;
+	}
 	vcpu_signals_init();
 	console_init(&console, STDOUT_FILENO, STDIN_FILENO);
 	cfg.console = &console;
@@ -393,6 +426,14 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "disk"))
 		return disk_command(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "daemon"))
+		return ctl_daemon(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "create"))
+		return ctl_create(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "list"))
+		return ctl_list(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "destroy"))
+		return ctl_destroy(argc - 1, argv + 1);
 	log_error("unknown command '%s' (try 'pvisor --help')", argv[1]);
 	return PVISOR_EXIT_ERROR;
 }

@@ -321,7 +321,7 @@ struct domain *domain_create(const struct domain_config *cfg)
 		return NULL;
 	}
 	d->cfg = cfg;
-	d->domid = FIRST_DOMID;
+	d->domid = cfg->domid ? cfg->domid : FIRST_DOMID;
 	d->nr_vcpus = 1;
 	d->kvm_fd = d->vm_fd = -1;
 	d->gm.memfd = -1;
@@ -361,6 +361,17 @@ fail:
 	free(file);
 	domain_destroy(d);
 	return NULL;
+}
+
+int domain_check(const struct domain_config *cfg)
+{
+	struct domain d = { .cfg = cfg };
+	size_t size = 0;
+	void *file = read_image(cfg->image_path, &size);
+	int rc = file ? parse_image(&d, file, size) : -1;
+
+	free(file);
+	return rc;
 }
 
 void domain_finish(struct domain *d, enum domain_outcome outcome, int status)

@@ -46,6 +46,7 @@ struct domain_config {
 	double timeout_s;       /* 0: none */
 	bool stats;
 	struct console *console;
+	uint16_t domid;         /* 0: the default, 1 (a daemon gives each its own) */
 	uint64_t boot_count;    /* reboots so far, given to the guest */
 	/* Attached in this order (device.h); virtio devices take device page
 	 * slots in this order too. */
@@ -111,6 +112,9 @@ struct domain {
 };
 
 /* Builds a domain from cfg. Returns NULL after logging a one-line error. */
+/* Checks what can be checked without KVM: the image against the
+ * configuration (pvisor run --check). 0, or -1 after one error line. */
+int domain_check(const struct domain_config *cfg);
 struct domain *domain_create(const struct domain_config *cfg);
 /* Runs it until poweroff, reboot, crash, timeout or error. */
 enum domain_outcome domain_run(struct domain *d);
