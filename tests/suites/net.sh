@@ -70,6 +70,16 @@ net_boot_linked() {
 			dev "$NET_TAP" nud permanent
 }
 
+# net_wait_udp_port NS PORT: a UDP socket is bound to PORT in NS (at most 10 s).
+net_wait_udp_port() {
+	local i
+	for ((i = 0; i < 200; i++)); do
+		ip netns exec "$1" ss -Hlun "sport = :$2" 2>/dev/null | grep -q . && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
 # Waits (up to 10 s) for TEXT in FILE.
 net_wait_output() {  # FILE TEXT
 	local i
@@ -222,13 +232,25 @@ net_test_api() {
 net_test_duplex() {  # PV LABEL
 	local pv=$1 name=net/duplex-$2 label=duplex-$2 server  # net_start sets server
 	wanted_guest "$name" || return 0
-	if ! net_boot_linked "$label" "$pv" "$(net_image tests/netguests/net_duplex)" 60 \
+	# The echo server listens before the host end gets its address: the
+	# guest can reach the host only after that, so no datagram of its
+	# window is sent before the server is there, however slow the host.
+	if ! net_boot "$label" "$pv" "$(net_image tests/netguests/net_duplex)" 60 \
 		"tap=$NET_TAP" "ip=$NET_GUEST_IP host=$NET_HOST_IP port=7777 count=3000"; then
-		fail "$name" "no TAP: $(net_outputs "$label")"
+		fail "$name" "no namespace: $(net_outputs "$label")"
 		net_done
 		return
 	fi
 	net_start server "$net_ns" "$tmp/net_peer" udp-server 7777 60
+	if ! net_wait_udp_port "$net_ns" 7777 ||
+		! net_wait_link "$net_ns" "$NET_TAP" 10 "$net_pid" 2>>"$tmp/$label.err" ||
+		! net_configure_host_end "$net_ns" "$NET_TAP" "$NET_HOST_CIDR" ||
+		! ip -n "$net_ns" neigh replace "$NET_GUEST_IP" lladdr "$NET_GUEST_MAC" \
+			dev "$NET_TAP" nud permanent; then
+		fail "$name" "no TAP or no echo server: $(net_outputs "$label")"
+		net_done
+		return
+	fi
 	net_wait_guest
 	net_guest_verdict "$name" "$label" "PASS net_duplex" && pass "$name"
 	net_done
