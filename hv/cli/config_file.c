@@ -204,23 +204,33 @@ static struct json_object *parse_json(const char *path, const char *text, size_t
 	return NULL;
 }
 
-int config_file_load(const char *path, struct config_args *out)
+struct json_object *config_file_parse(const char *path)
 {
-	struct json_object *root = NULL;
-	const char *image = NULL;
+	struct json_object *root;
 	size_t len = 0;
 	char *text = read_file(path, &len);
+
+	if (!text)
+		return NULL;
+	root = parse_json(path, text, len);
+	free(text);
+	if (root && !json_object_is_type(root, json_type_object)) {
+		log_error("config %s: the configuration must be a JSON object", path);
+		json_object_put(root);
+		root = NULL;
+	}
+	return root;
+}
+
+int config_file_load(const char *path, struct config_args *out)
+{
+	struct json_object *root = config_file_parse(path);
+	const char *image = NULL;
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
-	if (!text)
+	if (!root)
 		return -1;
-	if (!(root = parse_json(path, text, len)))
-		goto out;
-	if (!json_object_is_type(root, json_type_object)) {
-		log_error("config %s: the configuration must be a JSON object", path);
-		goto out;
-	}
 	if (push(out, "run") < 0)
 		goto out;
 	json_object_object_foreach(root, key, value) {
@@ -234,7 +244,6 @@ out:
 	if (rc < 0)
 		config_args_free(out);
 	json_object_put(root);
-	free(text);
 	return rc;
 }
 

@@ -5,6 +5,8 @@
 #ifndef PVISOR_CONFIG_FILE_H
 #define PVISOR_CONFIG_FILE_H
 
+struct json_object;
+
 #define CONFIG_FILE_MAX_BYTES (1u << 20)
 
 enum config_value_kind {
@@ -29,6 +31,11 @@ struct config_args {
 	int argc;
 	char **argv;
 };
+
+/* Reads PATH as one JSON object (the file checks of config_file_load: a
+ * regular file, at most CONFIG_FILE_MAX_BYTES, one JSON object). Returns
+ * it (json_object_put it), or NULL after one error line. */
+struct json_object *config_file_parse(const char *path);
 
 /* Reads and checks PATH. Returns 0, or -1 after one error line. */
 int config_file_load(const char *path, struct config_args *out);

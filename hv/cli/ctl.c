@@ -177,19 +177,6 @@ static void append(struct json_object *config, const char *key, const char *valu
 	json_object_array_add(list, json_object_new_string(value));
 }
 
-/* A configuration file's object, or NULL after an error line. */
-static struct json_object *read_config(const char *path)
-{
-	struct json_object *o = json_object_from_file(path);
-
-	if (!o || !json_object_is_type(o, json_type_object)) {
-		log_error("config %s: not a JSON object (%s)", path, json_util_get_last_err());
-		json_object_put(o);
-		return NULL;
-	}
-	return o;
-}
-
 /* Does PATH hold JSON rather than a guest image? */
 static int looks_like_json(const char *path)
 {
@@ -236,7 +223,7 @@ int ctl_create(int argc, char **argv)
 			name = optarg;
 		} else if (c == OPT_CONFIG) {
 			json_object_put(config);
-			if (!(config = read_config(optarg)))
+			if (!(config = config_file_parse(optarg)))
 				return PVISOR_EXIT_ERROR;
 		} else if (k && k->kind == CONFIG_LIST) {
 			append(config, k->name, optarg);
@@ -254,7 +241,7 @@ int ctl_create(int argc, char **argv)
 		goto out;
 	}
 	if (optind < argc && looks_like_json(argv[optind])) {
-		struct json_object *file = read_config(argv[optind]);
+		struct json_object *file = config_file_parse(argv[optind]);
 
 		if (!file)
 			goto out;

@@ -27,16 +27,6 @@ console_bulk_output() {  # BINARY LABEL
 	fi
 }
 
-# wait_output FILE TEXT: until FILE holds TEXT (at most 25 s).
-wait_output() {
-	local i
-	for ((i = 0; i < 250; i++)); do
-		grep -qF -- "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
 # Runs COMMAND in a pseudo-terminal; types INPUT once READY has appeared in
 # its output, then LATER once AFTER has (AFTER empty: at once), and keeps
 # the terminal open until COMMAND is done. Each step waits on what the guest
@@ -45,11 +35,11 @@ in_terminal() {  # READY INPUT AFTER LATER COMMAND
 	local ready=$1 input=$2 after=$3 later=$4 cmd=$5 raw=$tmp/tty.raw
 	: >"$raw"
 	{
-		wait_output "$raw" "$ready"
+		wait_for_text "$raw" "$ready" 25
 		printf "$input"
-		[[ -z $after ]] || wait_output "$raw" "$after"
+		[[ -z $after ]] || wait_for_text "$raw" "$after" 25
 		printf "$later"
-		wait_output "$raw" "exit="
+		wait_for_text "$raw" "exit=" 25
 	} | timeout 30 script -qfec "$cmd; echo \"exit=\$?\"; stty -a" /dev/null >"$raw" 2>&1
 	tr -d '\r' <"$raw" >"$tmp/tty.out"
 }

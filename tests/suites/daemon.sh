@@ -61,14 +61,7 @@ for d in json.load(sys.stdin):
 }
 
 # wait_log ID TEXT: the domain's console log shows TEXT (at most 60 s).
-wait_log() {
-	local i
-	for ((i = 0; i < 600; i++)); do
-		grep -qF -- "$2" "$DAEMON_STATE/state/domains/$1.log" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
+wait_log() { wait_for_text "$DAEMON_STATE/state/domains/$1.log" "$2" 60; }
 
 # wait_state NAME STATE: `list` shows it (at most 60 s).
 wait_state() {
