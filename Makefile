@@ -14,7 +14,7 @@ HOST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wshadow -Wstrict-prototy
 HOST_LDLIBS := -lelf -luring -ljson-c -lpthread
 SAN_FLAGS   := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
-HV_SRCS := $(foreach d,lib console disk net core virtio hw daemon cli,$(wildcard hv/$(d)/*.c))
+HV_SRCS := $(foreach d,lib console disk net core virtio hw domctl daemon cli,$(wildcard hv/$(d)/*.c))
 HV_OBJS := $(HV_SRCS:%.c=$(B)/host/%.o)
 HV_SAN_OBJS := $(HV_SRCS:%.c=$(B)/host-san/%.o)
 HV_LIB_OBJS := $(filter-out $(B)/host/hv/cli/main.o,$(HV_OBJS))

@@ -149,7 +149,7 @@ static struct balloon_chunk *chunk_with_room(void)
 	return c;
 }
 
-long pv_balloon_inflate(size_t npages)
+static long inflate(size_t npages)
 {
 	size_t done = 0;
 	int err = 0;
@@ -190,7 +190,7 @@ long pv_balloon_inflate(size_t npages)
 	return done ? (long)done : err;
 }
 
-long pv_balloon_deflate(size_t npages)
+static long deflate(size_t npages)
 {
 	size_t done = 0;
 
@@ -216,6 +216,26 @@ long pv_balloon_deflate(size_t npages)
 		}
 	}
 	return (long)done;
+}
+
+/* The balloon is shared with the kernel's target driver (control.c),
+ * which runs in event context: hold events off while it changes. */
+long pv_balloon_inflate(size_t npages)
+{
+	unsigned long flags = pv_events_disable();
+	long n = inflate(npages);
+
+	pv_events_restore(flags);
+	return n;
+}
+
+long pv_balloon_deflate(size_t npages)
+{
+	unsigned long flags = pv_events_disable();
+	long n = deflate(npages);
+
+	pv_events_restore(flags);
+	return n;
 }
 
 size_t pv_balloon_size(void)

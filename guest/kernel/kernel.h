@@ -34,6 +34,7 @@ void pages_init(uint64_t first_free_pfn, uint64_t nr_pages);
 
 /* events.c */
 void events_init(void);
+void control_init(const struct pvisor_start_info *si);
 
 /* trap.c */
 void trap_init(void);

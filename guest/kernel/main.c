@@ -45,6 +45,7 @@ void kernel_start(struct pvisor_start_info *si)
 	events_init();
 	trap_init();
 	timer_init();
+	control_init(&boot_info);
 	/* The virtio console; without it, the platform's console serves. */
 	for (const kernel_boot_start_fn *start = __kernel_boot_start;
 	     start < __kernel_boot_end; start++)

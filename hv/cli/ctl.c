@@ -1,9 +1,11 @@
-/* ctl.c: `pvisor daemon | create | list | destroy` (see ctl.h): each verb
- * becomes one request to the daemon's socket, and its reply is printed. */
+/* ctl.c: `pvisor daemon | create | list` and the verbs on one domain (see
+ * ctl.h): each verb becomes requests to the daemon (cli/api_client.c),
+ * whose replies are printed. */
 #include <errno.h>
 #include <getopt.h>
 #include <json-c/json.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,97 +13,42 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "cli/api_client.h"
 #include "cli/config_file.h"
+#include "cli/console_client.h"
+#include "cli/options.h"
 #include "cli/ctl.h"
 #include "daemon/api.h"
 #include "daemon/daemon.h"
 #include "lib/log.h"
 
-#define REPLY_MAX (16u << 20)
-
-/* --socket, else $PVISOR_SOCKET, else the default. */
-static const char *socket_path(const char *option)
+static struct json_object *domain_params(const char *domain)
 {
-	const char *env = getenv("PVISOR_SOCKET");
+	struct json_object *params = json_object_new_object();
 
-	return option ? option : (env && *env) ? env : PVISOR_DEFAULT_SOCKET;
+	json_object_object_add(params, "domain", json_object_new_string(domain));
+	return params;
 }
 
-static int connect_daemon(const char *path)
+/* Waits until the domain has ended; returns what `pvisor run` would have
+ * returned for it (the guest's status, or PVISOR_EXIT_CRASH). */
+static int wait_domain(const char *sock, const char *domain)
 {
-	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct json_object *reply, *result = api_call(sock, "wait", domain_params(domain), &reply);
+	const char *state;
+	int code = PVISOR_EXIT_ERROR;
 
-	if (fd < 0 || strlen(path) >= sizeof(addr.sun_path)) {
-		log_error("bad socket path %s", path);
-		if (fd >= 0)
-			close(fd);
-		return -1;
+	if (!result)
+		return code;
+	state = api_field(result, "state", "?");
+	if (!strcmp(state, "shutdown")) {
+		code = atoi(api_field(result, "exit_status", "0"));
+	} else if (!strcmp(state, "crashed")) {
+		log_error("domain %s: %s", domain, api_field(result, "reason", "crashed"));
+		code = PVISOR_EXIT_CRASH;
 	}
-	strcpy(addr.sun_path, path);
-	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
-		log_errno("cannot reach the daemon at %s (is `pvisor daemon` running?)", path);
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-/* Sends {"pvisor":1,"method":METHOD,"params":PARAMS} (PARAMS is consumed)
- * and returns the reply's "result" (the caller puts the returned reply
- * object), or NULL after printing the daemon's error. */
-static struct json_object *call(const char *path, const char *method, struct json_object *params,
-				struct json_object **reply)
-{
-	struct json_object *req = json_object_new_object(), *result = NULL, *error, *m;
-	size_t len = 0, cap = 65536;
-	char *buf = malloc(cap);
-	const char *text;
-	int fd = connect_daemon(path);
-	ssize_t n;
-
-	*reply = NULL;
-	json_object_object_add(req, "pvisor", json_object_new_int(PVISOR_API_VERSION));
-	json_object_object_add(req, "method", json_object_new_string(method));
-	if (params)
-		json_object_object_add(req, "params", params);
-	text = json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN);
-	if (fd < 0 || !buf)
-		goto out;
-	if (send(fd, text, strlen(text), MSG_NOSIGNAL) < 0 || send(fd, "\n", 1, MSG_NOSIGNAL) < 0) {
-		log_errno("cannot send to the daemon");
-		goto out;
-	}
-	while (!memchr(buf, '\n', len) && (n = read(fd, buf + len, cap - len)) > 0) {
-		len += (size_t)n;
-		if (len == cap && cap < REPLY_MAX) {
-			char *more = realloc(buf, cap *= 2);
-
-			if (!more)
-				goto out;
-			buf = more;
-		}
-	}
-	if (!memchr(buf, '\n', len) || !(*reply = json_tokener_parse(buf))) {
-		log_error("the daemon gave no reply");
-		goto out;
-	}
-	if (json_object_object_get_ex(*reply, "error", &error)) {
-		json_object_object_get_ex(error, "message", &m);
-		log_error("%s", m ? json_object_get_string(m) : json_object_get_string(error));
-	} else if (!json_object_object_get_ex(*reply, "result", &result)) {
-		log_error("the daemon's reply has no result");
-	}
-out:
-	if (!result) {
-		json_object_put(*reply);
-		*reply = NULL;
-	}
-	if (fd >= 0)
-		close(fd);
-	free(buf);
-	json_object_put(req);
-	return result;
+	json_object_put(reply);
+	return code;
 }
 
 int ctl_daemon(int argc, char **argv)
@@ -109,9 +56,10 @@ int ctl_daemon(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "socket", required_argument, NULL, 's' },
 		{ "state-dir", required_argument, NULL, 'd' },
+		{ "cgroup", required_argument, NULL, 'g' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *sock = NULL, *state = PVISOR_DEFAULT_STATE_DIR;
+	const char *sock = NULL, *state = PVISOR_DEFAULT_STATE_DIR, *cgroup = PVISOR_DEFAULT_CGROUP;
 	char exe[PATH_MAX];
 	ssize_t n;
 	int c;
@@ -123,9 +71,11 @@ int ctl_daemon(int argc, char **argv)
 			sock = optarg;
 		else if (c == 'd')
 			state = optarg;
+		else if (c == 'g')
+			cgroup = optarg;
 		else {
-			log_error("daemon: bad option '%s' (pvisor daemon [--socket PATH] [--state-dir DIR])",
-				  argv[optind - 1]);
+			log_error("daemon: bad option '%s' (pvisor daemon [--socket PATH] [--state-dir DIR] "
+				  "[--cgroup NAME])", argv[optind - 1]);
 			return PVISOR_EXIT_ERROR;
 		}
 	}
@@ -139,14 +89,18 @@ int ctl_daemon(int argc, char **argv)
 		return PVISOR_EXIT_ERROR;
 	}
 	exe[n] = '\0';
-	return daemon_main(socket_path(sock), state, exe);
+	if (!*cgroup || strchr(cgroup, '/') || !strcmp(cgroup, ".") || !strcmp(cgroup, "..")) {
+		log_error("daemon: --cgroup '%s' must be one directory name", cgroup);
+		return PVISOR_EXIT_ERROR;
+	}
+	return daemon_main(api_socket_path(sock), state, exe, cgroup);
 }
 
 /* ---- create: run options (or a configuration file) as a config object */
 
 /* create's options: --socket, --name, --config, then every configuration
  * key but "image" as a `run` option of that name (cli/config_file.h). */
-enum { OPT_SOCKET = 1000, OPT_NAME, OPT_CONFIG, OPT_KEY };
+enum { OPT_SOCKET = 1000, OPT_NAME, OPT_CONFIG, OPT_WAIT, OPT_KEY };
 
 static void create_options(struct option *opts)
 {
@@ -155,6 +109,7 @@ static void create_options(struct option *opts)
 	opts[n++] = (struct option){ "socket", required_argument, NULL, OPT_SOCKET };
 	opts[n++] = (struct option){ "name", required_argument, NULL, OPT_NAME };
 	opts[n++] = (struct option){ "config", required_argument, NULL, OPT_CONFIG };
+	opts[n++] = (struct option){ "wait", no_argument, NULL, OPT_WAIT };
 	for (unsigned i = 1; i < config_nr_keys; i++)
 		opts[n++] = (struct option){ config_keys[i].name,
 					     config_keys[i].kind == CONFIG_FLAG ? no_argument : required_argument,
@@ -206,10 +161,10 @@ static int set_image(struct json_object *config, const char *arg)
 int ctl_create(int argc, char **argv)
 {
 	struct json_object *config = json_object_new_object(), *params, *result, *reply, *id;
-	struct option opts[3 + CONFIG_KEYS_MAX + 1];
+	struct option opts[4 + CONFIG_KEYS_MAX + 1];
 	const char *sock = NULL, *name = NULL;
-	char cwd[PATH_MAX];
-	int c, code = PVISOR_EXIT_ERROR;
+	char cwd[PATH_MAX], idtext[16];
+	int c, code = PVISOR_EXIT_ERROR, wait = 0;
 
 	create_options(opts);
 	opterr = 0;
@@ -221,6 +176,8 @@ int ctl_create(int argc, char **argv)
 			sock = optarg;
 		} else if (c == OPT_NAME) {
 			name = optarg;
+		} else if (c == OPT_WAIT) {
+			wait = 1;
 		} else if (c == OPT_CONFIG) {
 			json_object_put(config);
 			if (!(config = config_file_parse(optarg)))
@@ -262,25 +219,22 @@ int ctl_create(int argc, char **argv)
 	json_object_object_add(params, "cwd", json_object_new_string(cwd));
 	json_object_object_add(params, "config", config);
 	config = NULL;
-	if ((result = call(socket_path(sock), "create", params, &reply))) {
+	if ((result = api_call(api_socket_path(sock), "create", params, &reply))) {
 		json_object_object_get_ex(result, "id", &id);
 		printf("%d\n", json_object_get_int(id));
+		fflush(stdout);
+		snprintf(idtext, sizeof(idtext), "%d", json_object_get_int(id));
 		code = 0;
 	}
 	json_object_put(reply);
+	if (code == 0 && wait)
+		code = wait_domain(api_socket_path(sock), idtext);
 out:
 	json_object_put(config);
 	return code;
 }
 
 /* ---- list and destroy ----------------------------------------------- */
-
-static const char *field(struct json_object *o, const char *key, const char *none)
-{
-	struct json_object *v;
-
-	return json_object_object_get_ex(o, key, &v) && v ? json_object_get_string(v) : none;
-}
 
 int ctl_list(int argc, char **argv)
 {
@@ -305,51 +259,173 @@ int ctl_list(int argc, char **argv)
 			return PVISOR_EXIT_ERROR;
 		}
 	}
-	if (!(result = call(socket_path(sock), "list", NULL, &reply)))
+	if (!(result = api_call(api_socket_path(sock), "list", NULL, &reply)))
 		return PVISOR_EXIT_ERROR;
 	if (json) {
 		printf("%s\n", json_object_to_json_string_ext(result, JSON_C_TO_STRING_PRETTY));
 	} else {
-		printf("%-5s %-20s %-9s %-8s %10s %s\n", "ID", "NAME", "STATE", "PID", "UPTIME(s)", "EXIT");
+		printf("%-5s %-20s %-9s %-6s %5s %8s %8s %10s %-8s %s\n", "ID", "NAME", "STATE", "MODE",
+		       "VCPUS", "MEM(MiB)", "CPU(s)", "UPTIME(s)", "PID", "EXIT");
 		for (size_t i = 0; i < json_object_array_length(result); i++) {
-			struct json_object *d = json_object_array_get_idx(result, i), *up;
+			struct json_object *d = json_object_array_get_idx(result, i), *up, *mem, *cpu;
 
 			json_object_object_get_ex(d, "uptime_s", &up);
-			printf("%-5s %-20s %-9s %-8s %10.1f %s\n", field(d, "id", "?"), field(d, "name", "?"),
-			       field(d, "state", "?"), field(d, "pid", "-"), json_object_get_double(up),
-			       field(d, "exit_status", field(d, "reason", "-")));
+			json_object_object_get_ex(d, "mem_max_bytes", &mem);
+			json_object_object_get_ex(d, "cpu_s", &cpu);
+			printf("%-5s %-20s %-9s %-6s %5s %8llu %8.1f %10.1f %-8s %s\n", api_field(d, "id", "?"),
+			       api_field(d, "name", "?"), api_field(d, "state", "?"), api_field(d, "mode", "?"),
+			       api_field(d, "vcpus", "?"), (unsigned long long)json_object_get_int64(mem) >> 20,
+			       json_object_get_double(cpu), json_object_get_double(up), api_field(d, "pid", "-"),
+			       api_field(d, "exit_status", api_field(d, "reason", "-")));
 		}
 	}
 	json_object_put(reply);
 	return 0;
 }
 
-int ctl_destroy(int argc, char **argv)
+/* ---- verbs on one domain --------------------------------------------- */
+
+/* What each verb accepts besides --socket. */
+static const struct domain_verb {
+	const char *verb, *method, *usage;
+	bool grace, wait, size, credit; /* --grace, --wait, a SIZE after the domain, --weight/--cap */
+} domain_verbs[] = {
+	{ "destroy", "destroy", "destroy NAME|ID", false, false, false, false },
+	{ "pause", "pause", "pause NAME|ID", false, false, false, false },
+	{ "unpause", "unpause", "unpause NAME|ID", false, false, false, false },
+	{ "shutdown", "shutdown", "shutdown [--grace SECONDS] [--wait] NAME|ID", true, true, false, false },
+	{ "reboot", "reboot", "reboot NAME|ID", false, false, false, false },
+	{ "info", "info", "info NAME|ID", false, false, false, false },
+	{ "wait", "wait", "wait NAME|ID", false, false, false, false },
+	{ "console", "console", "console NAME|ID", false, false, false, false },
+	{ "mem-set", "mem-set", "mem-set NAME|ID SIZE", false, false, true, false },
+	{ "mem-max", "mem-max", "mem-max NAME|ID SIZE", false, false, true, false },
+	{ "sched-credit", "sched-credit", "sched-credit [--weight W] [--cap PERCENT] NAME|ID", false, false, false,
+	  true },
+};
+
+static const struct domain_verb *find_verb(const char *verb)
+{
+	for (size_t i = 0; i < sizeof(domain_verbs) / sizeof(domain_verbs[0]); i++)
+		if (!strcmp(domain_verbs[i].verb, verb))
+			return &domain_verbs[i];
+	return NULL;
+}
+
+bool ctl_is_domain_verb(const char *verb)
+{
+	return find_verb(verb) != NULL;
+}
+
+static int parse_grace(const char *text, struct json_object *params)
+{
+	char *end;
+	long g = strtol(text, &end, 10);
+
+	if (!*text || *end || g < 0 || g > 3600) {
+		log_error("--grace '%s' is not a number of seconds from 0 to 3600", text);
+		return -1;
+	}
+	json_object_object_add(params, "grace_s", json_object_new_int((int)g));
+	return 0;
+}
+
+static int parse_credit(const char *key, const char *text, long lo, long hi, struct json_object *params)
+{
+	char *end;
+	long v = strtol(text, &end, 10);
+
+	if (!*text || *end || v < lo || v > hi) {
+		log_error("--%s '%s' is not a whole number from %ld to %ld", key, text, lo, hi);
+		return -1;
+	}
+	json_object_object_add(params, key, json_object_new_int((int)v));
+	return 0;
+}
+
+static int run_verb(const struct domain_verb *v, const char *sock, const char *domain,
+		    struct json_object *params, bool wait)
+{
+	struct json_object *reply, *result;
+	int fd = -1, code;
+
+	json_object_object_add(params, "domain", json_object_new_string(domain));
+	if (!strcmp(v->verb, "wait")) {
+		json_object_put(params);
+		return wait_domain(sock, domain);
+	}
+	if (!(result = api_call_fd(sock, v->method, params, &reply, &fd)))
+		return PVISOR_EXIT_ERROR;
+	code = 0;
+	if (!strcmp(v->verb, "info"))
+		printf("%s\n", json_object_to_json_string_ext(result, JSON_C_TO_STRING_PRETTY));
+	if (!strcmp(v->verb, "sched-credit"))
+		printf("weight %s, cap %s%% (cgroup v%s %s)\n", api_field(result, "weight", "?"), api_field(result, "cap", "?"),
+		       api_field(result, "cgroup_version", "?"), api_field(result, "cgroup", "?"));
+	json_object_put(reply);
+	if (!strcmp(v->verb, "console")) {
+		if (fd < 0) {
+			log_error("the daemon sent no console connection");
+			return PVISOR_EXIT_ERROR;
+		}
+		return console_client_run(fd, domain);
+	}
+	if (wait)
+		code = wait_domain(sock, domain);
+	return code;
+}
+
+int ctl_domain_verb(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "socket", required_argument, NULL, 'S' },
+		{ "grace", required_argument, NULL, 'g' },
+		{ "wait", no_argument, NULL, 'w' },
+		{ "weight", required_argument, NULL, 'W' },
+		{ "cap", required_argument, NULL, 'c' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct json_object *params, *reply;
+	const struct domain_verb *v = find_verb(argv[0]);
+	struct json_object *params = json_object_new_object();
 	const char *sock = NULL;
-	int c, code;
+	bool wait = false;
+	int c;
 
 	opterr = 0;
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "+:", opts, NULL)) != -1) {
-		if (c != 'S') {
-			log_error("destroy: bad option '%s' (pvisor destroy NAME|ID)", argv[optind - 1]);
-			return PVISOR_EXIT_ERROR;
+		if (c == 'S') {
+			sock = optarg;
+		} else if (c == 'g' && v->grace) {
+			if (parse_grace(optarg, params) < 0)
+				goto bad;
+		} else if (c == 'w' && v->wait) {
+			wait = true;
+		} else if ((c == 'W' || c == 'c') && v->credit) {
+			if (parse_credit(c == 'W' ? "weight" : "cap", optarg, c == 'W' ? 1 : 0,
+					 c == 'W' ? 65535 : 6400, params) < 0)
+				goto bad;
+		} else {
+			log_error("%s: bad option '%s' (pvisor %s)", v->verb, argv[optind - 1], v->usage);
+			goto bad;
 		}
-		sock = optarg;
 	}
-	if (argc - optind != 1) {
-		log_error("destroy takes one domain (a name or an id)");
-		return PVISOR_EXIT_ERROR;
+	if (argc - optind != 1 + v->size) {
+		log_error("%s takes one domain, a name or an id%s (pvisor %s)", v->verb, v->size ? ", and a size" : "",
+			  v->usage);
+		goto bad;
 	}
-	params = json_object_new_object();
-	json_object_object_add(params, "domain", json_object_new_string(argv[optind]));
-	code = call(socket_path(sock), "destroy", params, &reply) ? 0 : PVISOR_EXIT_ERROR;
-	json_object_put(reply);
-	return code;
+	if (v->size) {
+		uint64_t bytes;
+
+		if (parse_size(argv[optind + 1], &bytes) < 0 || bytes == 0 || bytes % 4096) {
+			log_error("%s: '%s' is not a size in whole 4 KiB pages (try 32M)", v->verb, argv[optind + 1]);
+			goto bad;
+		}
+		json_object_object_add(params, "bytes", json_object_new_int64((int64_t)bytes));
+	}
+	return run_verb(v, api_socket_path(sock), argv[optind], params, wait);
+bad:
+	json_object_put(params);
+	return PVISOR_EXIT_ERROR;
 }

@@ -15,6 +15,8 @@
 #include "cli/ctl.h"
 #include "cli/disk_cmd.h"
 #include "cli/options.h"
+#include "cli/run_io.h"
+#include "cli/top.h"
 #include "console/console.h"
 #include "core/domain.h"
 #include "core/layout.h"
@@ -33,10 +35,13 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: pvisor run [options] [GUEST]\n"
-		"       pvisor daemon [--socket PATH] [--state-dir DIR]\n"
-		"       pvisor create [--name NAME] [run options] GUEST|CONFIG_FILE\n"
-		"       pvisor list [--json]\n"
-		"       pvisor destroy NAME|ID\n"
+		"       pvisor daemon [--socket PATH] [--state-dir DIR] [--cgroup NAME]\n"
+		"       pvisor create [--name NAME] [--wait] [run options] GUEST|CONFIG_FILE\n"
+		"       pvisor list [--json] | top [--interval SECONDS] [--iterations N]\n"
+		"       pvisor pause|unpause|reboot|destroy|info|wait|console NAME|ID\n"
+		"       pvisor shutdown [--grace SECONDS] [--wait] NAME|ID\n"
+		"       pvisor mem-set|mem-max NAME|ID SIZE\n"
+		"       pvisor sched-credit [--weight 1-65535] [--cap PERCENT] NAME|ID\n"
 		"       pvisor disk create-overlay|commit|info ...   (pvisor disk help)\n"
 		"       pvisor --help | --version\n"
 		"\n"
@@ -65,9 +70,18 @@ static void usage(FILE *out)
 		"  --config FILE      take options from a JSON domain configuration file\n"
 		"                     first; the command line overrides (docs/config.md)\n"
 		"  --check            check the options and the image, boot nothing\n"
+		"  --console-log FILE[,max=SIZE]\n"
+		"                     the console's output to FILE instead of stdout, kept\n"
+		"                     to about 2 * SIZE (default 1M) in FILE and FILE.1\n"
+		"  --control-socket PATH\n"
+		"                     serve the domain's control socket at PATH (pause,\n"
+		"                     shutdown, console attach; docs/api.md); console input\n"
+		"                     then comes only from a client attached there\n"
+		"  --exit-file FILE   write pvisor's exit status to FILE at the end\n"
 		"\n"
-		"daemon, create, list, destroy: the toolstack (docs/api.md); they find the\n"
+		"daemon, create, list, ...: the toolstack (docs/api.md); they find the\n"
 		"daemon at --socket PATH, $PVISOR_SOCKET or /run/pvisor/control.sock.\n"
+		"console: Ctrl-] detaches; the guest runs on.\n"
 		"\n"
 		"exit status: the guest's status, or %d guest timed out, %d pvisor error,\n"
 		"%d guest crashed\n",
@@ -176,6 +190,11 @@ static int choose_devices(struct domain_config *cfg, struct run_devices *devs,
 	return 0;
 }
 
+static const char *mode_name(enum domain_mode mode)
+{
+	return mode == DOMAIN_MODE_FULL ? "full" : mode == DOMAIN_MODE_HYBRID ? "hybrid" : "pv";
+}
+
 static int parse_mode(const char *s, enum domain_mode *mode)
 {
 	if (!strcmp(s, "pv"))
@@ -201,12 +220,17 @@ static const struct option run_options[] = {
 	{ "config", required_argument, NULL, 'C' },
 	{ "check", no_argument, NULL, 'K' },
 	{ "domid", required_argument, NULL, 'D' },
+	{ "console-log", required_argument, NULL, 'L' },
+	{ "control-socket", required_argument, NULL, 'S' },
+	{ "exit-file", required_argument, NULL, 'X' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
 
 /* Set by --check: validate everything that needs no KVM, then exit. */
 static bool check_only;
+/* --console-log, --control-socket, --exit-file. */
+static struct run_io run_io;
 
 /* The --config FILE of a run command line (the last one wins), found
  * before the options are applied: the file's values come first, so the
@@ -295,6 +319,16 @@ static int parse_run_options(int argc, char **argv, struct domain_config *cfg,
 			cfg->domid = (uint16_t)id;
 			break;
 		}
+		case 'L':
+			if (run_io_parse_log(&run_io, optarg) < 0)
+				return -1;
+			break;
+		case 'S':
+			run_io.control_path = optarg;
+			break;
+		case 'X':
+			run_io.exit_path = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -342,7 +376,9 @@ static int run_guest(struct domain_config *cfg)
 
 		if (!d)
 			return PVISOR_EXIT_ERROR;
+		run_io_set_domain(&run_io, d);
 		outcome = domain_run(d);
+		run_io_set_domain(&run_io, NULL);
 		log_debug("domain finished");
 		if (cfg->stats)
 			domain_print_stats(d, stderr);
@@ -396,13 +432,17 @@ static int cmd_run(int argc, char **argv)
 	}
 	if (check_only) {
 		code = domain_check(&cfg) < 0 ? PVISOR_EXIT_ERROR : 0;
+		if (code == 0)  /* what the daemon records (daemon/domains.c) */
+			printf("mode=%s vcpus=1 mem=%llu\n", mode_name(cfg.mode),
+			       (unsigned long long)cfg.mem_bytes);
 		goto out;
 	}
 	vcpu_signals_init();
-	console_init(&console, STDOUT_FILENO, STDIN_FILENO);
+	if (run_io_open(&run_io, &console) < 0)
+		goto out;
 	cfg.console = &console;
 	code = run_guest(&cfg);
-	console_destroy(&console);
+	run_io_close(&run_io, &console, code);
 out:
 	config_args_free(&config);
 	return code;
@@ -432,8 +472,10 @@ int main(int argc, char **argv)
 		return ctl_create(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "list"))
 		return ctl_list(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "destroy"))
-		return ctl_destroy(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "top"))
+		return ctl_top(argc - 1, argv + 1);
+	if (ctl_is_domain_verb(argv[1]))
+		return ctl_domain_verb(argc - 1, argv + 1);
 	log_error("unknown command '%s' (try 'pvisor --help')", argv[1]);
 	return PVISOR_EXIT_ERROR;
 }

@@ -1,8 +1,13 @@
 /* console.c: hypercall console backend (see console.h). */
 #include <errno.h>
 #include <string.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -16,10 +21,79 @@ void console_init(struct console *c, int out_fd, int in_fd)
 	c->in_fd = in_fd;
 	pthread_mutex_init(&c->lock, NULL);
 	pthread_cond_init(&c->space, NULL);
+	pthread_mutex_init(&c->out_lock, NULL);
+	c->mirror_fd = -1;
 	c->input_event_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 }
 
-int console_write(struct console *c, const void *buf, size_t len)
+int console_bound_log(struct console *c, const char *path, uint64_t max_bytes)
+{
+	struct stat st;
+
+	if (fstat(c->out_fd, &st) < 0 || !(c->log_path = strdup(path))) {
+		log_errno("console log %s", path);
+		return -1;
+	}
+	c->log_max = max_bytes;
+	c->log_size = (uint64_t)st.st_size;
+	return 0;
+}
+
+void console_set_mirror(struct console *c, int fd)
+{
+	pthread_mutex_lock(&c->out_lock);
+	c->mirror_fd = fd;
+	pthread_mutex_unlock(&c->out_lock);
+}
+
+/* The log grew past its bound: it becomes PATH.1 and PATH starts anew.
+ * If that fails, the log goes on growing rather than losing output. */
+static void rotate_log(struct console *c)
+{
+	char old[PATH_MAX];
+	int fd;
+
+	snprintf(old, sizeof(old), "%s.1", c->log_path);
+	if (rename(c->log_path, old) < 0)
+		return;
+	fd = open(c->log_path, O_WRONLY | O_CREAT | O_APPEND | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0 || dup2(fd, c->out_fd) < 0) {
+		log_errno("cannot start a new console log %s", c->log_path);
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	close(fd);
+	c->log_size = 0;
+}
+
+/* Before output goes out: the attached client's copy. Under out_lock. */
+static void mirror_out(struct console *c, const struct iovec *iov, int cnt)
+{
+	struct msghdr msg = { .msg_iov = (struct iovec *)iov, .msg_iovlen = (size_t)cnt };
+	size_t total = 0;
+	ssize_t n;
+
+	if (c->mirror_fd < 0)
+		return;
+	for (int i = 0; i < cnt; i++)
+		total += iov[i].iov_len;
+	n = sendmsg(c->mirror_fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (n < (ssize_t)total)
+		c->mirror_dropped += total - (n > 0 ? (size_t)n : 0);
+}
+
+/* After output went out: the log's bound. Under out_lock. */
+static void account_out(struct console *c, size_t bytes)
+{
+	if (!c->log_path)
+		return;
+	c->log_size += bytes;
+	if (c->log_max && c->log_size > c->log_max)
+		rotate_log(c);
+}
+
+static int write_all(struct console *c, const void *buf, size_t len)
 {
 	const uint8_t *p = buf;
 
@@ -36,7 +110,20 @@ int console_write(struct console *c, const void *buf, size_t len)
 	return 0;
 }
 
-int console_writev(struct console *c, struct iovec *iov, int cnt)
+int console_write(struct console *c, const void *buf, size_t len)
+{
+	struct iovec iov = { (void *)buf, len };
+	int rc;
+
+	pthread_mutex_lock(&c->out_lock);
+	mirror_out(c, &iov, 1);
+	rc = write_all(c, buf, len);
+	account_out(c, len);
+	pthread_mutex_unlock(&c->out_lock);
+	return rc;
+}
+
+static int writev_all(struct console *c, struct iovec *iov, int cnt)
 {
 	while (cnt > 0) {
 		ssize_t n = writev(c->out_fd, iov, cnt > IOV_MAX ? IOV_MAX : cnt);
@@ -57,6 +144,21 @@ int console_writev(struct console *c, struct iovec *iov, int cnt)
 		}
 	}
 	return 0;
+}
+
+int console_writev(struct console *c, struct iovec *iov, int cnt)
+{
+	size_t total = 0;
+	int rc;
+
+	for (int i = 0; i < cnt; i++)
+		total += iov[i].iov_len;
+	pthread_mutex_lock(&c->out_lock);
+	mirror_out(c, iov, cnt > IOV_MAX ? IOV_MAX : cnt);
+	rc = writev_all(c, iov, cnt);
+	account_out(c, total);
+	pthread_mutex_unlock(&c->out_lock);
+	return rc;
 }
 
 /* Tells the attached domain; called with c->lock held so that the domain
@@ -155,6 +257,8 @@ void console_destroy(struct console *c)
 		pthread_detach(c->reader);
 	else if (c->input_event_fd >= 0)
 		close(c->input_event_fd);  /* a running reader may still signal it */
+	free(c->log_path);
+	c->log_path = NULL;
 }
 
 bool console_input_eof(struct console *c)

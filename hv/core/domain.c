@@ -304,6 +304,7 @@ static int build_platform(struct domain *d)
 {
 	d->start_info = gmem_ram(&d->gm, PVISOR_START_INFO_GVA, PAGE_SIZE);
 	d->shared = gmem_ram(&d->gm, PVISOR_SHARED_INFO_GVA, PAGE_SIZE);
+	d->shared->mem_target_pages = d->shared->mem_max_pages = d->mmu.nr_pages;
 	fill_start_info(d);
 	if (d->cfg->mode == DOMAIN_MODE_PV)
 		return build_pv_platform(d);
@@ -327,6 +328,8 @@ struct domain *domain_create(const struct domain_config *cfg)
 	d->gm.memfd = -1;
 	pthread_mutex_init(&d->lock, NULL);
 	init_monotonic_cond(&d->finished);
+	pthread_cond_init(&d->resumed, NULL);
+	clock_gettime(CLOCK_MONOTONIC, &d->created);
 	log_debug("creating domain from %s", cfg->image_path);
 	file = read_image(cfg->image_path, &size);
 	if (!file || parse_image(d, file, size) < 0)
@@ -381,6 +384,7 @@ void domain_finish(struct domain *d, enum domain_outcome outcome, int status)
 		d->exit_status = status;
 		__atomic_store_n(&d->outcome, outcome, __ATOMIC_SEQ_CST);
 		pthread_cond_broadcast(&d->finished);
+		pthread_cond_broadcast(&d->resumed);
 		for (unsigned i = 0; i < d->nr_vcpus; i++)
 			vcpu_kick(&d->vcpus[i]);
 	}
@@ -460,6 +464,7 @@ void domain_destroy(struct domain *d)
 		close(d->kvm_fd);
 	symbols_free(d->symbols);
 	pthread_cond_destroy(&d->finished);
+	pthread_cond_destroy(&d->resumed);
 	pthread_mutex_destroy(&d->lock);
 	free(d);
 }

@@ -105,6 +105,10 @@ struct domain {
 
 	pthread_mutex_t lock;
 	pthread_cond_t finished;
+	pthread_cond_t resumed;      /* control.c: paused went false */
+	bool paused;                 /* control.c; under lock */
+	struct timespec paused_since;
+	struct timespec created;     /* CLOCK_MONOTONIC */
 	enum domain_outcome outcome; /* first one set wins */
 	struct domain_bus buses[DOMAIN_MAX_BUSES];   /* device.h */
 	unsigned nr_buses;
@@ -126,6 +130,33 @@ void domain_print_stats(struct domain *d, FILE *out);
 /* Ends the domain with an outcome (first caller wins) and stops its vCPUs. */
 void domain_finish(struct domain *d, enum domain_outcome outcome, int status);
 bool domain_finished(struct domain *d);
+
+/* control.c: the toolstack's hold on a running domain (any thread). */
+struct domain_info {
+	uint16_t domid;
+	enum domain_mode mode;
+	unsigned vcpus;
+	bool paused;
+	uint64_t boot_count;
+	uint64_t mem_bytes;                 /* RAM held now (boot RAM less ballooned) */
+	uint64_t mem_target_bytes, mem_max_bytes, mem_boot_bytes;
+	uint64_t uptime_ns;                 /* of this boot */
+	uint64_t exits, hypercalls, upcalls, console_bytes;
+};
+void domain_pause(struct domain *d);
+void domain_unpause(struct domain *d);
+bool domain_paused(struct domain *d);
+/* On a vCPU thread: returns once the domain is unpaused or finished. */
+void domain_wait_while_paused(struct domain *d);
+/* Asks the guest for PVISOR_CONTROL_* through VIRQ_CONTROL: 0, -ENOTSUP in
+ * full mode, -ENOENT when the guest has not bound VIRQ_CONTROL. */
+int domain_request(struct domain *d, uint32_t request);
+void domain_snapshot(struct domain *d, struct domain_info *info);
+/* mem-set and mem-max, in pages: 0, -ENOTSUP (not PV) or -EINVAL (0, or
+ * a target above the max, or a max above boot RAM). A lower max pulls the
+ * target down with it. */
+int domain_set_mem_target(struct domain *d, uint64_t pages);
+int domain_set_mem_max(struct domain *d, uint64_t pages);
 
 /* vcpu.c */
 int vcpu_create(struct domain *d, unsigned id);

@@ -16,6 +16,7 @@ int pv_mmu_init(struct pv_mmu *mmu, void *pool_host, uint64_t pool_gpa, uint64_t
 	mmu->mapcount = calloc(nr_pages, sizeof(*mmu->mapcount));
 	mmu->ballooned = calloc(nr_pages, 1);
 	mmu->ballooned_pages = 0;
+	mmu->max_pages = nr_pages;
 	mmu->protected_pfn = PVISOR_SHARED_INFO_GVA >> PAGE_SHIFT;
 	if (!mmu->mapcount || !mmu->ballooned) {
 		pv_mmu_destroy(mmu);
@@ -107,6 +108,8 @@ int pv_mmu_increase(struct pv_mmu *mmu, uint64_t pfn)
 {
 	if (pfn >= mmu->nr_pages || !mmu->ballooned[pfn])
 		return -PVISOR_EINVAL;
+	if (mmu->nr_pages - mmu->ballooned_pages >= __atomic_load_n(&mmu->max_pages, __ATOMIC_RELAXED))
+		return -PVISOR_ENOMEM;  /* held to its mem-max */
 	__atomic_store_n(&mmu->ballooned[pfn], 0, __ATOMIC_RELAXED);
 	__atomic_sub_fetch(&mmu->ballooned_pages, 1, __ATOMIC_RELAXED);
 	return 0;

@@ -18,6 +18,7 @@ struct pv_mmu {
 	uint32_t *mapcount;     /* per RAM pfn: leaf entries mapping it      */
 	uint8_t *ballooned;     /* per RAM pfn: 1 when given back to host    */
 	uint64_t ballooned_pages;
+	uint64_t max_pages;     /* the most RAM pages it may hold (mem-max)  */
 	uint64_t protected_pfn; /* a RAM page the guest may not give back    */
 };
 
@@ -35,7 +36,8 @@ int pv_mmu_check(const struct pv_mmu *mmu, uint64_t va, uint64_t pte);
 int pv_mmu_set(struct pv_mmu *mmu, uint64_t va, uint64_t pte, bool *flush);
 
 /* Memory reservation for one pfn; 0 or a negated PVISOR_E* code. The
- * caller releases (decrease) the host page after a 0 return. */
+ * caller releases (decrease) the host page after a 0 return. Increase
+ * fails with -PVISOR_ENOMEM when the guest already holds max_pages. */
 int pv_mmu_decrease(struct pv_mmu *mmu, uint64_t pfn);
 int pv_mmu_increase(struct pv_mmu *mmu, uint64_t pfn);
 

@@ -179,6 +179,7 @@ long vcpu_block(struct vcpu *v, uint64_t deadline)
 		uint64_t now;
 		struct timespec ts, *timeout = NULL;
 
+		domain_wait_while_paused(d);
 		vcpu_poll_timer(v);
 		if (__atomic_load_n(&vi->upcall_pending, __ATOMIC_SEQ_CST) || domain_finished(d))
 			return 0;
@@ -403,6 +404,7 @@ static void *vcpu_thread(void *arg)
 		return NULL;
 	}
 	while (!domain_finished(d)) {
+		domain_wait_while_paused(d);
 		if (d->cfg->mode == DOMAIN_MODE_PV)
 			delivery_prepare_entry(v);  /* upcalls: PV mode only */
 		if (domain_finished(d))

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "daemon/api.h"
+#include "daemon/domlink.h"
 
 static struct json_object *error_reply(const char *code, const char *message)
 {
@@ -31,8 +32,15 @@ static struct json_object *describe(const struct dom_record *r)
 	json_object_object_add(o, "name", json_object_new_string(r->name));
 	json_object_object_add(o, "state", json_object_new_string(dom_state_name(r->state)));
 	json_object_object_add(o, "pid", r->pid > 0 ? json_object_new_int(r->pid) : NULL);
+	json_object_object_add(o, "mode", json_object_new_string(r->mode));
+	json_object_object_add(o, "vcpus", json_object_new_int((int)r->vcpus));
+	json_object_object_add(o, "mem_max_bytes", json_object_new_int64((int64_t)r->mem_max_bytes));
+	json_object_object_add(o, "mem_target_bytes", json_object_new_int64((int64_t)r->mem_target_bytes));
+	json_object_object_add(o, "cpu_s", json_object_new_double(dom_cpu_seconds(r)));
+	json_object_object_add(o, "weight", json_object_new_int((int)r->weight));
+	json_object_object_add(o, "cap", json_object_new_int((int)r->cap));
 	json_object_object_add(o, "uptime_s", json_object_new_double(
-		seconds_between(&r->started, r->state == DOM_RUNNING ? &now : &r->ended)));
+		seconds_between(&r->started, dom_alive(r) ? &now : &r->ended)));
 	if (r->state == DOM_SHUTDOWN)
 		json_object_object_add(o, "exit_status", json_object_new_int(r->exit_status));
 	if (r->state == DOM_CRASHED)
@@ -48,12 +56,11 @@ static int by_id(const void *a, const void *b)
 }
 
 static struct json_object *method_list(struct dom_table *t, struct json_object *params,
-				       struct json_object **error)
+				       struct json_object **error, struct api_effects *fx)
 {
 	static struct dom_record *sorted[DOMAINS_MAX];
 	struct json_object *list = json_object_new_array();
 
-	dom_reap(t);
 	memcpy(sorted, t->recs, t->count * sizeof(sorted[0]));
 	qsort(sorted, t->count, sizeof(sorted[0]), by_id);
 	for (unsigned i = 0; i < t->count; i++)
@@ -62,7 +69,7 @@ static struct json_object *method_list(struct dom_table *t, struct json_object *
 }
 
 static struct json_object *method_create(struct dom_table *t, struct json_object *params,
-					 struct json_object **error)
+					 struct json_object **error, struct api_effects *fx)
 {
 	struct json_object *config, *name = NULL, *cwd;
 	struct dom_record *r;
@@ -113,7 +120,7 @@ static struct dom_record *named_domain(struct dom_table *t, struct json_object *
 }
 
 static struct json_object *method_destroy(struct dom_table *t, struct json_object *params,
-					  struct json_object **error)
+					  struct json_object **error, struct api_effects *fx)
 {
 	struct dom_record *r = named_domain(t, params, error);
 	struct json_object *result;
@@ -126,16 +133,245 @@ static struct json_object *method_destroy(struct dom_table *t, struct json_objec
 	return result;
 }
 
+/* A call to the domain's own control socket (domlink.h). */
+static struct json_object *call_domain(struct dom_table *t, struct dom_record *r, const char *method,
+				       struct json_object **error)
+{
+	char err[256];
+	struct json_object *result = domlink_call(t, r, method, NULL, err, sizeof(err));
+
+	if (!result)
+		*error = error_reply("domain-failed", err);
+	return result;
+}
+
+static struct json_object *method_pause(struct dom_table *t, struct json_object *params,
+					struct json_object **error, struct api_effects *fx)
+{
+	struct dom_record *r = named_domain(t, params, error);
+	struct json_object *result = r ? call_domain(t, r, "pause", error) : NULL;
+
+	if (result)
+		dom_set_paused(t, r, true);
+	return result;
+}
+
+static struct json_object *method_unpause(struct dom_table *t, struct json_object *params,
+					  struct json_object **error, struct api_effects *fx)
+{
+	struct dom_record *r = named_domain(t, params, error);
+	struct json_object *result = r ? call_domain(t, r, "unpause", error) : NULL;
+
+	if (result)
+		dom_set_paused(t, r, false);
+	return result;
+}
+
+/* params.grace_s: whole seconds, 0 to 3600. */
+static int grace_seconds(struct json_object *params, struct json_object **error)
+{
+	struct json_object *g;
+	int64_t s;
+
+	if (!json_object_object_get_ex(params, "grace_s", &g))
+		return DOM_GRACE_DEFAULT_S;
+	s = json_object_get_int64(g);
+	if (!json_object_is_type(g, json_type_int) || s < 0 || s > 3600) {
+		*error = error_reply("bad-request", "params.grace_s must be whole seconds, 0 to 3600");
+		return -1;
+	}
+	return (int)s;
+}
+
+static struct json_object *method_shutdown(struct dom_table *t, struct json_object *params,
+					   struct json_object **error, struct api_effects *fx)
+{
+	struct dom_record *r = named_domain(t, params, error);
+	int grace = r ? grace_seconds(params, error) : -1;
+	struct json_object *result = grace >= 0 ? call_domain(t, r, "shutdown", error) : NULL;
+
+	if (result)
+		dom_start_grace(r, (unsigned)grace);
+	return result;
+}
+
+static struct json_object *method_reboot(struct dom_table *t, struct json_object *params,
+					 struct json_object **error, struct api_effects *fx)
+{
+	struct dom_record *r = named_domain(t, params, error);
+
+	return r ? call_domain(t, r, "reboot", error) : NULL;
+}
+
+/* The table's view, and the domain's own figures when it runs. */
+static struct json_object *method_info(struct dom_table *t, struct json_object *params,
+				       struct json_object **error, struct api_effects *fx)
+{
+	struct dom_record *r = named_domain(t, params, error);
+	struct json_object *o, *live;
+
+	if (!r)
+		return NULL;
+	o = describe(r);
+	if (dom_alive(r)) {
+		char err[256];
+
+		live = domlink_call(t, r, "info", NULL, err, sizeof(err));
+		json_object_object_add(o, "domain", live);
+		if (!live)
+			json_object_object_add(o, "domain_error", json_object_new_string(err));
+	}
+	return o;
+}
+
+/* mem-set / mem-max: params.bytes to the domain; the record follows. */
+static struct json_object *set_memory(struct dom_table *t, struct json_object *params, const char *method,
+				      struct json_object **error)
+{
+	struct dom_record *r = named_domain(t, params, error);
+	struct json_object *bytes, *forward, *result, *v;
+	char err[256];
+
+	if (!r)
+		return NULL;
+	if (!json_object_object_get_ex(params, "bytes", &bytes) || !json_object_is_type(bytes, json_type_int)) {
+		*error = error_reply("bad-request", "params.bytes must be an integer");
+		return NULL;
+	}
+	forward = json_object_new_object();
+	json_object_object_add(forward, "bytes", json_object_get(bytes));
+	if (!(result = domlink_call(t, r, method, forward, err, sizeof(err)))) {
+		*error = error_reply("domain-failed", err);
+		return NULL;
+	}
+	if (json_object_object_get_ex(result, "mem_target_bytes", &v))
+		r->mem_target_bytes = (uint64_t)json_object_get_int64(v);
+	if (json_object_object_get_ex(result, "mem_max_bytes", &v))
+		r->mem_max_bytes = (uint64_t)json_object_get_int64(v);
+	dom_save(t, r);
+	return result;
+}
+
+static struct json_object *method_mem_set(struct dom_table *t, struct json_object *params,
+					  struct json_object **error, struct api_effects *fx)
+{
+	return set_memory(t, params, "mem-set", error);
+}
+
+static struct json_object *method_mem_max(struct dom_table *t, struct json_object *params,
+					  struct json_object **error, struct api_effects *fx)
+{
+	return set_memory(t, params, "mem-max", error);
+}
+
+/* params.KEY: absent (keep *value), or an integer in [lo, hi]. */
+static int optional_uint(struct json_object *params, const char *key, unsigned lo, unsigned hi, unsigned *value,
+			 struct json_object **error)
+{
+	struct json_object *v;
+	int64_t n;
+	char msg[96];
+
+	if (!json_object_object_get_ex(params, key, &v))
+		return 0;
+	n = json_object_get_int64(v);
+	if (json_object_is_type(v, json_type_int) && n >= lo && n <= hi) {
+		*value = (unsigned)n;
+		return 0;
+	}
+	snprintf(msg, sizeof(msg), "params.%s must be an integer from %u to %u", key, lo, hi);
+	*error = error_reply("bad-request", msg);
+	return -1;
+}
+
+static struct json_object *method_sched_credit(struct dom_table *t, struct json_object *params,
+					       struct json_object **error, struct api_effects *fx)
+{
+	struct dom_record *r = named_domain(t, params, error);
+	struct json_object *o;
+	unsigned weight, cap;
+	char err[300], path[320];
+
+	if (!r)
+		return NULL;
+	weight = r->weight;
+	cap = r->cap;
+	if (optional_uint(params, "weight", 1, CG_WEIGHT_MAX, &weight, error) < 0 ||
+	    optional_uint(params, "cap", 0, CG_CAP_MAX, &cap, error) < 0)
+		return NULL;
+	if ((weight != r->weight || cap != r->cap || !t->cg.version) &&
+	    dom_set_credit(t, r, weight, cap, err, sizeof(err)) < 0) {
+		*error = error_reply("no-cgroups", err);
+		return NULL;
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "weight", json_object_new_int((int)r->weight));
+	json_object_object_add(o, "cap", json_object_new_int((int)r->cap));
+	cg_domain_path(&t->cg, r->id, path, sizeof(path));
+	json_object_object_add(o, "cgroup", json_object_new_string(path));
+	json_object_object_add(o, "cgroup_version", json_object_new_int(t->cg.version));
+	return o;
+}
+
+static struct json_object *method_console(struct dom_table *t, struct json_object *params,
+					  struct json_object **error, struct api_effects *fx)
+{
+	struct dom_record *r = named_domain(t, params, error);
+	char err[256];
+
+	if (!r)
+		return NULL;
+	fx->pass_fd = domlink_console(t, r, err, sizeof(err));
+	if (fx->pass_fd < 0) {
+		*error = error_reply("domain-failed", err);
+		return NULL;
+	}
+	return json_object_new_object();
+}
+
+static struct json_object *method_subscribe(struct dom_table *t, struct json_object *params,
+					    struct json_object **error, struct api_effects *fx)
+{
+	fx->subscribe = true;
+	return json_object_new_object();
+}
+
+static struct json_object *method_wait(struct dom_table *t, struct json_object *params,
+				       struct json_object **error, struct api_effects *fx)
+{
+	struct dom_record *r = named_domain(t, params, error);
+
+	if (!r)
+		return NULL;
+	if (!dom_alive(r))
+		return describe(r);
+	fx->wait_id = r->id;
+	return NULL;
+}
+
 static const struct {
 	const char *name;
-	struct json_object *(*run)(struct dom_table *, struct json_object *, struct json_object **);
+	struct json_object *(*run)(struct dom_table *, struct json_object *, struct json_object **,
+				   struct api_effects *);
 } methods[] = {
 	{ "list", method_list },
 	{ "create", method_create },
 	{ "destroy", method_destroy },
+	{ "pause", method_pause },
+	{ "unpause", method_unpause },
+	{ "shutdown", method_shutdown },
+	{ "reboot", method_reboot },
+	{ "info", method_info },
+	{ "mem-set", method_mem_set },
+	{ "mem-max", method_mem_max },
+	{ "sched-credit", method_sched_credit },
+	{ "console", method_console },
+	{ "subscribe", method_subscribe },
+	{ "wait", method_wait },
 };
 
-static struct json_object *dispatch(struct dom_table *t, struct json_object *req, struct json_object **error)
+static struct json_object *dispatch(struct dom_table *t, struct json_object *req, struct json_object **error,
+				    struct api_effects *fx)
 {
 	struct json_object *version, *method, *params = NULL;
 	const char *name;
@@ -156,12 +392,12 @@ static struct json_object *dispatch(struct dom_table *t, struct json_object *req
 	name = json_object_get_string(method);
 	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
 		if (!strcmp(methods[i].name, name))
-			return methods[i].run(t, params, error);
+			return methods[i].run(t, params, error, fx);
 	*error = error_reply("unknown-method", name);
 	return NULL;
 }
 
-char *api_handle(struct dom_table *t, const char *request, size_t len)
+char *api_handle(struct dom_table *t, const char *request, size_t len, struct api_effects *fx)
 {
 	struct json_tokener *tok = json_tokener_new();
 	struct json_object *req = NULL, *reply = json_object_new_object(), *result = NULL, *error = NULL, *id;
@@ -182,7 +418,14 @@ char *api_handle(struct dom_table *t, const char *request, size_t len)
 	} else {
 		if (json_object_object_get_ex(req, "id", &id))
 			json_object_object_add(reply, "id", json_object_get(id));
-		result = dispatch(t, req, &error);
+		result = dispatch(t, req, &error, fx);
+		if (fx->wait_id > 0) {
+			fx->wait_request_id = id ? strdup(json_object_to_json_string_ext(id, JSON_C_TO_STRING_PLAIN))
+						 : NULL;
+			json_object_put(reply);
+			json_object_put(req);
+			return NULL;
+		}
 	}
 	if (error)
 		json_object_object_add(reply, "error", error);
@@ -191,5 +434,35 @@ char *api_handle(struct dom_table *t, const char *request, size_t len)
 	text = strdup(json_object_to_json_string_ext(reply, JSON_C_TO_STRING_PLAIN));
 	json_object_put(reply);
 	json_object_put(req);
+	return text;
+}
+
+char *api_wait_reply(const char *request_id, const struct dom_record *r)
+{
+	struct json_object *reply = json_object_new_object();
+	char *text;
+
+	json_object_object_add(reply, "pvisor", json_object_new_int(PVISOR_API_VERSION));
+	if (request_id)
+		json_object_object_add(reply, "id", json_tokener_parse(request_id));
+	if (r)
+		json_object_object_add(reply, "result", describe(r));
+	else
+		json_object_object_add(reply, "error", error_reply("destroyed", "the domain was destroyed"));
+	text = strdup(json_object_to_json_string_ext(reply, JSON_C_TO_STRING_PLAIN));
+	json_object_put(reply);
+	return text;
+}
+
+char *api_event(const struct dom_record *r, const char *event)
+{
+	struct json_object *reply = json_object_new_object(), *e = describe(r);
+	char *text;
+
+	json_object_object_add(e, "event", json_object_new_string(event));
+	json_object_object_add(reply, "pvisor", json_object_new_int(PVISOR_API_VERSION));
+	json_object_object_add(reply, "event", e);
+	text = strdup(json_object_to_json_string_ext(reply, JSON_C_TO_STRING_PLAIN));
+	json_object_put(reply);
 	return text;
 }

@@ -7,8 +7,11 @@
 #define PVISOR_DEFAULT_SOCKET "/run/pvisor/control.sock"
 #define PVISOR_DEFAULT_STATE_DIR "/var/lib/pvisor"
 
+#define PVISOR_DEFAULT_CGROUP "pvisor"
+
 /* Serves until SIGTERM or SIGINT. SELF_EXE is the pvisor binary the domain
- * processes run. Returns an exit status. */
-int daemon_main(const char *socket_path, const char *state_dir, const char *self_exe);
+ * processes run; CGROUP names the directory of domain cgroups at the top
+ * of the host's cpu hierarchy (daemon/cgroups.h). Returns an exit status. */
+int daemon_main(const char *socket_path, const char *state_dir, const char *self_exe, const char *cgroup);
 
 #endif

@@ -1,7 +1,10 @@
-/* domains.c: the daemon's domain table: ids, names, the domain processes
- * and what became of them (see domains.h). */
+/* domains.c: the daemon's domain table: ids, names, the domain processes,
+ * their records in the state directory and what became of them (see
+ * domains.h). */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <json-c/json.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -21,17 +24,32 @@ const char *dom_state_name(enum dom_state s)
 {
 	switch (s) {
 	case DOM_RUNNING:  return "running";
+	case DOM_PAUSED:   return "paused";
 	case DOM_SHUTDOWN: return "shutdown";
 	case DOM_CRASHED:  return "crashed";
 	}
 	return "unknown";
 }
 
-int dom_table_init(struct dom_table *t, const char *state_dir, const char *self_exe)
+bool dom_alive(const struct dom_record *r)
+{
+	return r->state == DOM_RUNNING || r->state == DOM_PAUSED;
+}
+
+static void changed(struct dom_table *t, struct dom_record *r, const char *event)
+{
+	if (t->hooks.changed)
+		t->hooks.changed(t->hooks.ctx, r, event);
+}
+
+int dom_table_init(struct dom_table *t, const char *state_dir, const char *self_exe, const char *cgroup,
+		   const struct dom_table_hooks *hooks)
 {
 	char dir[sizeof(t->state_dir) + 16];
 
 	memset(t, 0, sizeof(*t));
+	if (hooks)
+		t->hooks = *hooks;
 	if (snprintf(t->state_dir, sizeof(t->state_dir), "%s", state_dir) >= (int)sizeof(t->state_dir) ||
 	    snprintf(t->self_exe, sizeof(t->self_exe), "%s", self_exe) >= (int)sizeof(t->self_exe)) {
 		log_error("state directory or pvisor path too long");
@@ -42,37 +60,59 @@ int dom_table_init(struct dom_table *t, const char *state_dir, const char *self_
 		log_errno("cannot create the state directory %s", dir);
 		return -1;
 	}
+	cg_init(&t->cg, cgroup);
+	if (!t->cg.version)
+		log_error("CPU weights and caps are not enforced: %s", t->cg.why);
 	return 0;
 }
 
-static void file_path(const struct dom_table *t, uint16_t id, const char *ext, char *buf, size_t len)
+void dom_path(const struct dom_table *t, uint16_t id, const char *ext, char *buf, size_t len)
 {
 	snprintf(buf, len, "%s/domains/%u.%s", t->state_dir, id, ext);
 }
 
+static void unwatch(struct dom_table *t, struct dom_record *r)
+{
+	if (r->pidfd < 0)
+		return;
+	if (t->hooks.watch)
+		t->hooks.watch(t->hooks.ctx, r, false);
+	close(r->pidfd);
+	r->pidfd = -1;
+}
+
 static void forget(struct dom_table *t, struct dom_record *r)
 {
+	static const char *const files[] = { "json", "rec", "log", "console", "console.1", "sock", "exit" };
 	char path[512];
 
-	file_path(t, r->id, "json", path, sizeof(path));
-	unlink(path);
-	file_path(t, r->id, "log", path, sizeof(path));
-	unlink(path);
+	unwatch(t, r);
+	cg_domain_remove(&t->cg, r->id);
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		dom_path(t, r->id, files[i], path, sizeof(path));
+		unlink(path);
+	}
 	for (unsigned i = 0; i < t->count; i++) {
 		if (t->recs[i] == r) {
 			t->recs[i] = t->recs[--t->count];
 			break;
 		}
 	}
+	changed(t, r, "destroyed");
 	free(r);
 }
 
 void dom_table_destroy(struct dom_table *t)
 {
 	/* Domains outlive the daemon: their processes go on (design §10). */
-	for (unsigned i = 0; i < t->count; i++)
+	for (unsigned i = 0; i < t->count; i++) {
+		if (t->recs[i]->pidfd >= 0)
+			close(t->recs[i]->pidfd);
+		cg_domain_remove(&t->cg, t->recs[i]->id);     /* only if its process has gone */
 		free(t->recs[i]);
+	}
 	t->count = 0;
+	cg_fini(&t->cg);
 }
 
 struct dom_record *dom_find(struct dom_table *t, const char *name_or_id)
@@ -90,14 +130,14 @@ struct dom_record *dom_find(struct dom_table *t, const char *name_or_id)
 /* The lowest id no record holds. */
 static int free_id(const struct dom_table *t)
 {
-	for (unsigned id = DOMID_FIRST; id <= DOMID_LAST; id++) {
-		bool used = false;
+	static bool used[DOMID_LAST + 1];
 
-		for (unsigned i = 0; i < t->count && !used; i++)
-			used = t->recs[i]->id == id;
-		if (!used)
+	memset(used, 0, sizeof(used));
+	for (unsigned i = 0; i < t->count; i++)
+		used[t->recs[i]->id] = true;
+	for (unsigned id = DOMID_FIRST; id <= DOMID_LAST; id++)
+		if (!used[id])
 			return (int)id;
-	}
 	return -1;
 }
 
@@ -110,18 +150,101 @@ static bool valid_name(const char *name)
 	return strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == n;
 }
 
+/* Written to PATH.tmp and renamed: a reader sees the old or the new. */
 static int write_file(const char *path, const char *text)
 {
+	char tmp[600];
 	size_t len = strlen(text);
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	int fd;
 	ssize_t n;
 
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -1;
 	n = write(fd, text, len);
-	if (close(fd) < 0 || n != (ssize_t)len)
+	if ((close(fd) < 0) | (n != (ssize_t)len) || rename(tmp, path) < 0) {
+		unlink(tmp);
 		return -1;
+	}
 	return 0;
+}
+
+/* Field 22 of /proc/PID/stat: when the process started, in clock ticks
+ * since boot. With the pid it names one process for good. 0: no such. */
+static unsigned long long process_start(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long start = 0;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	if (!(p = strrchr(buf, ')')))
+		return 0;
+	/* after ") ": state is field 3; starttime is field 22 */
+	if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
+		   &start) != 1)
+		return 0;
+	return start;
+}
+
+double dom_cpu_seconds(const struct dom_record *r)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long utime = 0, stime = 0;
+	ssize_t n;
+	int fd;
+
+	if (r->pid <= 0)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)r->pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0 || (buf[n] = '\0', !(p = strrchr(buf, ')'))) ||
+	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime, &stime) != 2)
+		return 0;
+	return (double)(utime + stime) / (double)sysconf(_SC_CLK_TCK);
+}
+
+static int save_record(const struct dom_table *t, const struct dom_record *r)
+{
+	struct json_object *o = json_object_new_object();
+	char path[512];
+	int rc;
+
+	json_object_object_add(o, "id", json_object_new_int(r->id));
+	json_object_object_add(o, "name", json_object_new_string(r->name));
+	json_object_object_add(o, "pid", json_object_new_int(r->pid));
+	json_object_object_add(o, "pid_start", json_object_new_uint64(r->pid_start));
+	json_object_object_add(o, "started_ns", json_object_new_uint64(
+		(uint64_t)r->started.tv_sec * 1000000000ull + (uint64_t)r->started.tv_nsec));
+	json_object_object_add(o, "mem_bytes", json_object_new_uint64(r->mem_bytes));
+	json_object_object_add(o, "mem_max_bytes", json_object_new_uint64(r->mem_max_bytes));
+	json_object_object_add(o, "mem_target_bytes", json_object_new_uint64(r->mem_target_bytes));
+	json_object_object_add(o, "vcpus", json_object_new_int((int)r->vcpus));
+	json_object_object_add(o, "mode", json_object_new_string(r->mode));
+	json_object_object_add(o, "weight", json_object_new_int((int)r->weight));
+	json_object_object_add(o, "cap", json_object_new_int((int)r->cap));
+	dom_path(t, r->id, "rec", path, sizeof(path));
+	rc = write_file(path, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	json_object_put(o);
+	return rc;
+}
+
+void dom_save(const struct dom_table *t, const struct dom_record *r)
+{
+	if (save_record(t, r) < 0)
+		log_errno("cannot save the record of domain %u", r->id);
 }
 
 /* In a child about to exec: the daemon's blocked signals and ignored
@@ -135,30 +258,64 @@ static void child_reset_signals(void)
 	signal(SIGPIPE, SIG_DFL);
 }
 
-/* Runs `pvisor run --check --config PATH`: 0 if the configuration is
- * good, else -1 with pvisor's one-line error in err. */
-static int check_config(const struct dom_table *t, const char *path, const char *cwd, char *err,
-			size_t errlen)
+/* `run --check` prints "mode=M vcpus=N mem=BYTES": the domain's settings
+ * as pvisor run itself resolves them. */
+static void read_settings(struct dom_record *r, const char *line)
 {
-	int pipefd[2], pidfd, status = 0;
-	struct pollfd pfd;
+	unsigned long long mem = 0;
+	unsigned vcpus = 0;
+	char mode[8] = "";
+
+	if (sscanf(line, "mode=%7s vcpus=%u mem=%llu", mode, &vcpus, &mem) == 3) {
+		snprintf(r->mode, sizeof(r->mode), "%s", mode);
+		r->vcpus = vcpus;
+		r->mem_bytes = r->mem_max_bytes = r->mem_target_bytes = mem;
+	}
+}
+
+/* Reads what fd gives, up to len - 1 bytes, until EOF; NUL-terminated. */
+static void read_all(int fd, char *buf, size_t len)
+{
+	size_t got = 0;
 	ssize_t n;
+
+	while (got < len - 1 && (n = read(fd, buf + got, len - 1 - got)) > 0)
+		got += (size_t)n;
+	buf[got] = '\0';
+}
+
+/* Runs `pvisor run --check --config PATH`: 0 if the configuration is
+ * good (and r's settings filled in), else -1 with pvisor's one-line error
+ * in err. */
+static int check_config(const struct dom_table *t, struct dom_record *r, const char *path, const char *cwd,
+			char *err, size_t errlen)
+{
+	int outpipe[2], errpipe[2], pidfd, status = 0;
+	char settings[256];
+	struct pollfd pfd;
 	pid_t pid;
 
-	if (pipe2(pipefd, O_CLOEXEC) < 0)
+	if (pipe2(outpipe, O_CLOEXEC) < 0)
 		goto sys;
+	if (pipe2(errpipe, O_CLOEXEC) < 0) {
+		close(outpipe[0]);
+		close(outpipe[1]);
+		goto sys;
+	}
 	pid = fork();
 	if (pid < 0) {
-		close(pipefd[0]);
-		close(pipefd[1]);
+		close(outpipe[0]);
+		close(outpipe[1]);
+		close(errpipe[0]);
+		close(errpipe[1]);
 		goto sys;
 	}
 	if (pid == 0) {
 		int devnull = open("/dev/null", O_RDWR);
 
 		dup2(devnull, 0);
-		dup2(devnull, 1);
-		dup2(pipefd[1], 2);
+		dup2(outpipe[1], 1);
+		dup2(errpipe[1], 2);
 		child_reset_signals();
 		if (chdir(cwd) < 0) {
 			fprintf(stderr, "pvisor: cannot enter the client's directory %s: %s\n", cwd, strerror(errno));
@@ -167,7 +324,8 @@ static int check_config(const struct dom_table *t, const char *path, const char 
 		execl(t->self_exe, "pvisor", "run", "--check", "--config", path, (char *)NULL);
 		_exit(127);
 	}
-	close(pipefd[1]);
+	close(outpipe[1]);
+	close(errpipe[1]);
 	pidfd = pidfd_open(pid, 0);
 	pfd = (struct pollfd){ .fd = pidfd, .events = POLLIN };
 	if (pidfd < 0 || poll(&pfd, 1, CHECK_TIMEOUT_MS) != 1)
@@ -175,14 +333,17 @@ static int check_config(const struct dom_table *t, const char *path, const char 
 	waitpid(pid, &status, 0);
 	if (pidfd >= 0)
 		close(pidfd);
-	n = read(pipefd[0], err, errlen - 1);
-	close(pipefd[0]);
-	err[n > 0 ? n : 0] = '\0';
+	read_all(outpipe[0], settings, sizeof(settings));
+	read_all(errpipe[0], err, errlen);
+	close(outpipe[0]);
+	close(errpipe[0]);
 	err[strcspn(err, "\n")] = '\0';
 	if (!strncmp(err, "pvisor: ", 8))
 		memmove(err, err + 8, strlen(err + 8) + 1);
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		read_settings(r, settings);
 		return 0;
+	}
 	if (!err[0])
 		snprintf(err, errlen, "the configuration check did not finish");
 	return -1;
@@ -192,18 +353,27 @@ sys:
 }
 
 /* The domain process: a session of its own, stdin from /dev/null, stdout
- * and stderr (the guest's console and pvisor's messages) to the log. */
-static pid_t spawn(const struct dom_table *t, uint16_t id, const char *config, const char *log,
-		   const char *cwd)
+ * and stderr (pvisor's messages) to N.log, the console to N.console, its
+ * control socket at N.sock, its exit code to N.exit. */
+static pid_t spawn(const struct dom_table *t, uint16_t id, const char *cwd)
 {
-	char idtext[8];
+	char idtext[8], config[512], log[512], console[512], sock[512], exitf[512];
 	int devnull, logfd;
-	pid_t pid = fork();
+	pid_t pid;
 
+	dom_path(t, id, "json", config, sizeof(config));
+	dom_path(t, id, "log", log, sizeof(log));
+	dom_path(t, id, "console", console, sizeof(console));
+	dom_path(t, id, "sock", sock, sizeof(sock));
+	dom_path(t, id, "exit", exitf, sizeof(exitf));
+	unlink(exitf);
+	cg_domain_create(&t->cg, id);
+	pid = fork();
 	if (pid != 0)
 		return pid;
 	snprintf(idtext, sizeof(idtext), "%u", id);
 	setsid();
+	cg_domain_enter(&t->cg, id, getpid());
 	devnull = open("/dev/null", O_RDONLY);
 	logfd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
 	if (devnull < 0 || logfd < 0 || chdir(cwd) < 0)
@@ -213,14 +383,22 @@ static pid_t spawn(const struct dom_table *t, uint16_t id, const char *config, c
 	dup2(logfd, 2);
 	closefrom(3);
 	child_reset_signals();
-	execl(t->self_exe, "pvisor", "run", "--domid", idtext, "--config", config, (char *)NULL);
+	execl(t->self_exe, "pvisor", "run", "--domid", idtext, "--config", config, "--console-log", console,
+	      "--control-socket", sock, "--exit-file", exitf, (char *)NULL);
 	_exit(125);
+}
+
+static void watch(struct dom_table *t, struct dom_record *r)
+{
+	r->pidfd = pidfd_open(r->pid, 0);
+	if (r->pidfd >= 0 && t->hooks.watch)
+		t->hooks.watch(t->hooks.ctx, r, true);
 }
 
 struct dom_record *dom_create(struct dom_table *t, const char *name, const char *config_json,
 			      const char *cwd, char *err, size_t errlen)
 {
-	char config[512], log[512];
+	char config[512];
 	struct dom_record *r;
 	int id;
 
@@ -242,25 +420,31 @@ struct dom_record *dom_create(struct dom_table *t, const char *name, const char 
 		return NULL;
 	}
 	r->id = (uint16_t)id;
+	r->pidfd = -1;
+	r->weight = CG_WEIGHT_DEFAULT;
 	snprintf(r->name, sizeof(r->name), "%s", name ? name : "");
 	if (!name)
 		snprintf(r->name, sizeof(r->name), "dom%d", id);
-	file_path(t, r->id, "json", config, sizeof(config));
-	file_path(t, r->id, "log", log, sizeof(log));
+	dom_path(t, r->id, "json", config, sizeof(config));
 	if (write_file(config, config_json) < 0) {
 		snprintf(err, errlen, "cannot write %s: %s", config, strerror(errno));
 		goto fail;
 	}
-	if (check_config(t, config, cwd, err, errlen) < 0)
+	if (check_config(t, r, config, cwd, err, errlen) < 0)
 		goto fail;
-	r->pid = spawn(t, r->id, config, log, cwd);
+	r->pid = spawn(t, r->id, cwd);
 	if (r->pid < 0) {
 		snprintf(err, errlen, "cannot start the domain process: %s", strerror(errno));
 		goto fail;
 	}
+	r->pid_start = process_start(r->pid);
 	r->state = DOM_RUNNING;
 	clock_gettime(CLOCK_MONOTONIC, &r->started);
+	if (save_record(t, r) < 0)
+		log_errno("cannot save the record of domain %u (it will not be re-adopted)", r->id);
 	t->recs[t->count++] = r;
+	watch(t, r);
+	changed(t, r, "created");
 	return r;
 fail:
 	unlink(config);
@@ -268,36 +452,77 @@ fail:
 	return NULL;
 }
 
-/* What an exit status means (lib/log.h: pvisor's own exit codes). */
-static void record_exit(struct dom_record *r, int status)
+/* What pvisor's exit code means (lib/log.h: pvisor's own exit codes). */
+static void record_code(struct dom_record *r, int code)
 {
-	r->pid = 0;
-	clock_gettime(CLOCK_MONOTONIC, &r->ended);
-	if (WIFSIGNALED(status)) {
-		r->state = DOM_CRASHED;
-		snprintf(r->reason, sizeof(r->reason), "the domain process was killed by signal %d",
-			 WTERMSIG(status));
-	} else if (WEXITSTATUS(status) == PVISOR_EXIT_CRASH) {
+	if (code == PVISOR_EXIT_CRASH) {
 		r->state = DOM_CRASHED;
 		snprintf(r->reason, sizeof(r->reason), "the guest crashed (see its log)");
-	} else if (WEXITSTATUS(status) == PVISOR_EXIT_ERROR) {
+	} else if (code == PVISOR_EXIT_ERROR) {
 		r->state = DOM_CRASHED;
 		snprintf(r->reason, sizeof(r->reason), "pvisor failed (see its log)");
 	} else {
 		r->state = DOM_SHUTDOWN;
-		r->exit_status = WEXITSTATUS(status);
+		r->exit_status = code;
 	}
 }
 
-void dom_reap(struct dom_table *t)
+/* An adopted domain's end: what it wrote to N.exit, if anything. */
+static void record_exit_file(const struct dom_table *t, struct dom_record *r)
 {
-	for (unsigned i = 0; i < t->count; i++) {
-		struct dom_record *r = t->recs[i];
-		int status;
+	char path[512], text[32];
+	int fd, code;
 
-		if (r->pid > 0 && waitpid(r->pid, &status, WNOHANG) == r->pid)
-			record_exit(r, status);
+	dom_path(t, r->id, "exit", path, sizeof(path));
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		read_all(fd, text, sizeof(text));
+		close(fd);
+		if (sscanf(text, "%d", &code) == 1) {
+			record_code(r, code);
+			return;
+		}
 	}
+	r->state = DOM_CRASHED;
+	snprintf(r->reason, sizeof(r->reason), "the domain process ended without an exit record (killed?)");
+}
+
+static void record_status(struct dom_record *r, int status)
+{
+	if (WIFSIGNALED(status)) {
+		r->state = DOM_CRASHED;
+		snprintf(r->reason, sizeof(r->reason), "the domain process was killed by signal %d",
+			 WTERMSIG(status));
+	} else {
+		record_code(r, WEXITSTATUS(status));
+	}
+}
+
+static void mark_ended(struct dom_table *t, struct dom_record *r)
+{
+	if (r->grace_killed && r->state == DOM_CRASHED)
+		snprintf(r->reason, sizeof(r->reason), "did not shut down in its grace period; destroyed");
+	r->pid = 0;
+	r->shutdown_deadline = (struct timespec){ 0, 0 };
+	clock_gettime(CLOCK_MONOTONIC, &r->ended);
+	unwatch(t, r);
+	cg_domain_remove(&t->cg, r->id);
+	changed(t, r, dom_state_name(r->state));
+}
+
+void dom_ended(struct dom_table *t, struct dom_record *r)
+{
+	int status;
+
+	if (!dom_alive(r))
+		return;
+	if (!r->adopted && waitpid(r->pid, &status, WNOHANG) == r->pid)
+		record_status(r, status);
+	else if (r->adopted)
+		record_exit_file(t, r);
+	else
+		return;         /* not ended after all */
+	mark_ended(t, r);
 }
 
 void dom_destroy(struct dom_table *t, struct dom_record *r)
@@ -306,7 +531,183 @@ void dom_destroy(struct dom_table *t, struct dom_record *r)
 
 	if (r->pid > 0) {
 		kill(r->pid, SIGKILL);
-		waitpid(r->pid, &status, 0);
+		if (!r->adopted)
+			waitpid(r->pid, &status, 0);
+		else if (r->pidfd >= 0) {
+			struct pollfd pfd = { .fd = r->pidfd, .events = POLLIN };
+
+			poll(&pfd, 1, 5000);
+		}
 	}
 	forget(t, r);
+}
+
+void dom_set_paused(struct dom_table *t, struct dom_record *r, bool paused)
+{
+	if (!dom_alive(r) || (r->state == DOM_PAUSED) == paused)
+		return;
+	r->state = paused ? DOM_PAUSED : DOM_RUNNING;
+	changed(t, r, paused ? "paused" : "unpaused");
+}
+
+void dom_start_grace(struct dom_record *r, unsigned grace_s)
+{
+	clock_gettime(CLOCK_MONOTONIC, &r->shutdown_deadline);
+	r->shutdown_deadline.tv_sec += grace_s;
+}
+
+static long long ms_until(const struct timespec *when, const struct timespec *now)
+{
+	return (long long)(when->tv_sec - now->tv_sec) * 1000 + (when->tv_nsec - now->tv_nsec) / 1000000;
+}
+
+int dom_next_deadline_ms(const struct dom_table *t)
+{
+	struct timespec now;
+	long long best = -1;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	for (unsigned i = 0; i < t->count; i++) {
+		const struct dom_record *r = t->recs[i];
+		long long ms;
+
+		if (!dom_alive(r) || !r->shutdown_deadline.tv_sec || r->grace_killed)
+			continue;
+		ms = ms_until(&r->shutdown_deadline, &now);
+		if (ms < 0)
+			ms = 0;
+		if (best < 0 || ms < best)
+			best = ms;
+	}
+	return best > 1000000 ? 1000000 : (int)best;
+}
+
+void dom_expire_graces(struct dom_table *t)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	for (unsigned i = 0; i < t->count; i++) {
+		struct dom_record *r = t->recs[i];
+
+		if (dom_alive(r) && r->shutdown_deadline.tv_sec && !r->grace_killed && r->pid > 0 &&
+		    ms_until(&r->shutdown_deadline, &now) <= 0) {
+			log_error("domain %u did not shut down in its grace period; destroying it", r->id);
+			kill(r->pid, SIGKILL);
+			r->grace_killed = true;
+		}
+	}
+}
+
+/* ---- Re-adoption --------------------------------------------------------- */
+
+static struct dom_record *load_record(const struct dom_table *t, const char *path)
+{
+	struct json_object *o = json_object_from_file(path), *v;
+	struct dom_record *r;
+
+	if (!o)
+		return NULL;
+	if (!(r = calloc(1, sizeof(*r)))) {
+		json_object_put(o);
+		return NULL;
+	}
+	r->pidfd = -1;
+	r->adopted = true;
+	r->weight = CG_WEIGHT_DEFAULT;
+	if (json_object_object_get_ex(o, "id", &v))
+		r->id = (uint16_t)json_object_get_int(v);
+	if (json_object_object_get_ex(o, "name", &v))
+		snprintf(r->name, sizeof(r->name), "%s", json_object_get_string(v));
+	if (json_object_object_get_ex(o, "pid", &v))
+		r->pid = json_object_get_int(v);
+	if (json_object_object_get_ex(o, "pid_start", &v))
+		r->pid_start = json_object_get_uint64(v);
+	if (json_object_object_get_ex(o, "started_ns", &v)) {
+		uint64_t ns = json_object_get_uint64(v);
+
+		r->started = (struct timespec){ (time_t)(ns / 1000000000ull), (long)(ns % 1000000000ull) };
+	}
+	if (json_object_object_get_ex(o, "mem_bytes", &v))
+		r->mem_bytes = json_object_get_uint64(v);
+	r->mem_max_bytes = r->mem_target_bytes = r->mem_bytes;
+	if (json_object_object_get_ex(o, "mem_max_bytes", &v))
+		r->mem_max_bytes = json_object_get_uint64(v);
+	if (json_object_object_get_ex(o, "mem_target_bytes", &v))
+		r->mem_target_bytes = json_object_get_uint64(v);
+	if (json_object_object_get_ex(o, "vcpus", &v))
+		r->vcpus = (unsigned)json_object_get_int(v);
+	if (json_object_object_get_ex(o, "mode", &v))
+		snprintf(r->mode, sizeof(r->mode), "%s", json_object_get_string(v));
+	if (json_object_object_get_ex(o, "weight", &v))
+		r->weight = (unsigned)json_object_get_int(v);
+	if (json_object_object_get_ex(o, "cap", &v))
+		r->cap = (unsigned)json_object_get_int(v);
+	json_object_put(o);
+	if (r->id < DOMID_FIRST || r->id > DOMID_LAST || !valid_name(r->name) || r->pid <= 0 ||
+	    dom_find((struct dom_table *)t, r->name)) {
+		log_error("ignoring the bad or duplicate domain record %s", path);
+		free(r);
+		return NULL;
+	}
+	return r;
+}
+
+unsigned dom_table_adopt(struct dom_table *t)
+{
+	char dir[sizeof(t->state_dir) + 16], path[600];
+	unsigned running = 0;
+	struct dirent *e;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "%s/domains", t->state_dir);
+	if (!(d = opendir(dir)))
+		return 0;
+	while ((e = readdir(d)) && t->count < DOMAINS_MAX) {
+		size_t n = strlen(e->d_name);
+		struct dom_record *r;
+
+		if (n < 5 || strcmp(e->d_name + n - 4, ".rec"))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		if (!(r = load_record(t, path)))
+			continue;
+		t->recs[t->count++] = r;
+		if (r->pid_start && process_start(r->pid) == r->pid_start) {
+			r->state = DOM_RUNNING;
+			watch(t, r);
+			if (r->pidfd >= 0) {
+				running++;
+				continue;
+			}
+		}
+		r->state = DOM_RUNNING;         /* it was; now it has ended */
+		cg_domain_remove(&t->cg, r->id);
+		record_exit_file(t, r);
+		r->pid = 0;
+		clock_gettime(CLOCK_MONOTONIC, &r->ended);
+	}
+	closedir(d);
+	return running;
+}
+
+int dom_set_credit(struct dom_table *t, struct dom_record *r, unsigned weight, unsigned cap, char *err,
+		   size_t errlen)
+{
+	if (!t->cg.version) {
+		snprintf(err, errlen, "CPU weights and caps are not enforced here: %s", t->cg.why);
+		return -1;
+	}
+	if (!dom_alive(r)) {
+		snprintf(err, errlen, "domain %u is not running (%s)", r->id, dom_state_name(r->state));
+		return -1;
+	}
+	if (cg_domain_set(&t->cg, r->id, weight, cap) < 0) {
+		snprintf(err, errlen, "cannot write domain %u's cgroup: %s", r->id, strerror(errno));
+		return -1;
+	}
+	r->weight = weight;
+	r->cap = cap;
+	dom_save(t, r);
+	return 0;
 }

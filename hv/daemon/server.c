@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -19,10 +20,11 @@
 
 #include "daemon/api.h"
 #include "daemon/daemon.h"
+#include "daemon/domlink.h"
 #include "lib/log.h"
 
 #define MAX_CLIENTS      256            /* the longest idle one goes for a new one */
-#define MAX_FDS          4096           /* clients are found by their fd */
+#define MAX_FDS          65536          /* clients and domains are found by their fd */
 #define MAX_REQUEST      (1u << 20)     /* bytes in one line */
 #define SEND_TIMEOUT_S   1              /* a client that does not read loses its reply */
 
@@ -31,12 +33,18 @@ struct client {
 	char *buf;
 	size_t len, cap;
 	time_t last_active;
+	bool subscribed;        /* gets every event */
+	int wait_id;            /* > 0: owes a "wait" reply about that domain */
+	char *wait_request_id;
+	bool doomed;            /* dropped at the next sweep (not mid-request) */
 };
 
 struct server {
 	int listen_fd, signal_fd, epoll_fd;
 	struct client *clients[MAX_FDS];        /* by fd: events carry the fd */
+	struct dom_record *domains[MAX_FDS];    /* by pidfd */
 	unsigned nr_clients;
+	bool sweep;             /* some client is doomed or has requests to resume */
 	struct dom_table table;
 	bool stop;
 };
@@ -96,6 +104,7 @@ static void drop_client(struct server *s, struct client *c)
 	s->nr_clients--;
 	close(c->fd);
 	free(c->buf);
+	free(c->wait_request_id);
 	free(c);
 }
 
@@ -141,15 +150,66 @@ static bool send_line(int fd, const char *text)
 	return send(fd, text, len, MSG_NOSIGNAL) == (ssize_t)len && send(fd, "\n", 1, MSG_NOSIGNAL) == 1;
 }
 
+/* The reply line with a file descriptor (the console connection). */
+static bool send_line_with_fd(int fd, const char *text, int pass_fd)
+{
+	char control[CMSG_SPACE(sizeof(int))] = { 0 };
+	struct iovec iov[2] = { { (void *)text, strlen(text) }, { "\n", 1 } };
+	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = 2, .msg_control = control,
+			      .msg_controllen = sizeof(control) };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &pass_fd, sizeof(int));
+	return sendmsg(fd, &msg, MSG_NOSIGNAL) == (ssize_t)(iov[0].iov_len + 1);
+}
+
+/* An event never blocks the daemon: a subscriber too slow to take it is
+ * dropped. False: drop the client. */
+static bool send_event(int fd, const char *text)
+{
+	struct iovec iov[2] = { { (void *)text, strlen(text) }, { "\n", 1 } };
+	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = 2 };
+
+	return sendmsg(fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT) == (ssize_t)(iov[0].iov_len + 1);
+}
+
+/* What a request's effects ask of the connection. False: drop it. */
+static bool apply_effects(struct client *c, const char *reply, struct api_effects *fx)
+{
+	bool ok = true;
+
+	if (fx->wait_id > 0) {
+		c->wait_id = fx->wait_id;
+		free(c->wait_request_id);
+		c->wait_request_id = fx->wait_request_id;
+		return true;
+	}
+	if (!reply)
+		ok = false;
+	else if (fx->pass_fd >= 0)
+		ok = send_line_with_fd(c->fd, reply, fx->pass_fd);
+	else
+		ok = send_line(c->fd, reply);
+	if (fx->pass_fd >= 0)
+		close(fx->pass_fd);
+	if (fx->subscribe)
+		c->subscribed = true;
+	return ok;
+}
+
 /* Answers every complete line in the buffer. False: drop the client. */
 static bool serve_lines(struct server *s, struct client *c)
 {
 	char *nl;
 
-	while ((nl = memchr(c->buf, '\n', c->len))) {
+	while (!c->wait_id && (nl = memchr(c->buf, '\n', c->len))) {
 		size_t line = (size_t)(nl - c->buf);
-		char *reply = api_handle(&s->table, c->buf, line);
-		bool ok = reply && send_line(c->fd, reply);
+		struct api_effects fx = { .pass_fd = -1 };
+		char *reply = api_handle(&s->table, c->buf, line, &fx);
+		bool ok = apply_effects(c, reply, &fx);
 
 		free(reply);
 		memmove(c->buf, nl + 1, c->len - line - 1);
@@ -188,28 +248,106 @@ static void read_client(struct server *s, struct client *c)
 	c->len += (size_t)n;
 	c->last_active = time(NULL);
 	if (!serve_lines(s, c))
-		drop_client(s, c);
+		c->doomed = s->sweep = true;
 }
 
 static void read_signals(struct server *s)
 {
 	struct signalfd_siginfo si;
 
-	while (read(s->signal_fd, &si, sizeof(si)) == sizeof(si)) {
-		if (si.ssi_signo == SIGCHLD)
-			dom_reap(&s->table);
-		else
-			s->stop = true;
+	while (read(s->signal_fd, &si, sizeof(si)) == sizeof(si))
+		s->stop = true;
+}
+
+/* ---- The domain table's hooks ---------------------------------------------- */
+
+static void domain_changed(void *ctx, struct dom_record *r, const char *event)
+{
+	struct server *s = ctx;
+	bool ended = !strcmp(event, "destroyed") || !dom_alive(r);
+	char *line = api_event(r, event);
+
+	for (unsigned fd = 0; fd < MAX_FDS && s->nr_clients; fd++) {
+		struct client *c = s->clients[fd];
+		bool ok = true;
+
+		if (!c)
+			continue;
+		if (c->subscribed && line)
+			ok = send_event(c->fd, line);
+		if (ok && c->wait_id == r->id && ended) {
+			char *reply = api_wait_reply(c->wait_request_id,
+						     strcmp(event, "destroyed") ? r : NULL);
+
+			ok = reply && send_line(c->fd, reply);
+			free(reply);
+			c->wait_id = 0;
+			s->sweep = true;        /* requests that came behind the wait */
+		}
+		if (!ok) {
+			c->doomed = true;
+			s->sweep = true;
+		}
+	}
+	free(line);
+}
+
+/* Between events: drop doomed clients, serve the ones a wait held up. */
+static void sweep_clients(struct server *s)
+{
+	if (!s->sweep)
+		return;
+	s->sweep = false;
+	for (unsigned fd = 0; fd < MAX_FDS; fd++) {
+		struct client *c = s->clients[fd];
+
+		if (c && !c->doomed && !c->wait_id && c->len && !serve_lines(s, c))
+			c->doomed = true;
+		if (c && c->doomed)
+			drop_client(s, c);
 	}
 }
 
-static int setup(struct server *s, const char *socket_path, const char *state_dir, const char *self_exe)
+static void domain_watch(void *ctx, struct dom_record *r, bool add)
+{
+	struct server *s = ctx;
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = r->pidfd };
+
+	if (r->pidfd < 0 || r->pidfd >= MAX_FDS) {
+		if (add)
+			log_error("domain %u: no pidfd slot; its end will not be seen", r->id);
+		return;
+	}
+	if (add && epoll_ctl(s->epoll_fd, EPOLL_CTL_ADD, r->pidfd, &ev) == 0) {
+		s->domains[r->pidfd] = r;
+	} else if (!add) {
+		epoll_ctl(s->epoll_fd, EPOLL_CTL_DEL, r->pidfd, NULL);
+		s->domains[r->pidfd] = NULL;
+	}
+}
+
+/* Domains need a descriptor each (their pidfd): take every one allowed. */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max > MAX_FDS ? MAX_FDS : rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+static int setup(struct server *s, const char *socket_path, const char *state_dir, const char *self_exe,
+		 const char *cgroup)
 {
 	struct epoll_event ev = { .events = EPOLLIN };
 	sigset_t mask;
 
+	struct dom_table_hooks hooks = { domain_changed, domain_watch, s };
+	unsigned adopted;
+
+	raise_fd_limit();
 	sigemptyset(&mask);
-	sigaddset(&mask, SIGCHLD);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
@@ -220,9 +358,18 @@ static int setup(struct server *s, const char *socket_path, const char *state_di
 		log_errno("cannot set up the event loop");
 		return -1;
 	}
-	if (dom_table_init(&s->table, state_dir, self_exe) < 0 ||
-	    (s->listen_fd = open_socket(socket_path)) < 0)
+	/* The socket first: a daemon that is refused makes nothing else. */
+	if ((s->listen_fd = open_socket(socket_path)) < 0)
 		return -1;
+	if (dom_table_init(&s->table, state_dir, self_exe, cgroup, &hooks) < 0) {
+		close(s->listen_fd);
+		unlink(socket_path);
+		return -1;
+	}
+	adopted = dom_table_adopt(&s->table);
+	if (s->table.count)
+		fprintf(stderr, "pvisor: re-adopted %u domains (%u running, %u answered)\n", s->table.count,
+			adopted, domlink_refresh(&s->table));
 	ev.data.fd = s->listen_fd;
 	epoll_ctl(s->epoll_fd, EPOLL_CTL_ADD, s->listen_fd, &ev);
 	ev.data.fd = s->signal_fd;
@@ -230,16 +377,16 @@ static int setup(struct server *s, const char *socket_path, const char *state_di
 	return 0;
 }
 
-int daemon_main(const char *socket_path, const char *state_dir, const char *self_exe)
+int daemon_main(const char *socket_path, const char *state_dir, const char *self_exe, const char *cgroup)
 {
 	static struct server s = { .listen_fd = -1, .signal_fd = -1, .epoll_fd = -1 };
 	struct epoll_event events[32];
 
-	if (setup(&s, socket_path, state_dir, self_exe) < 0)
+	if (setup(&s, socket_path, state_dir, self_exe, cgroup) < 0)
 		return PVISOR_EXIT_ERROR;
 	fprintf(stderr, "pvisor: daemon serving %s (state in %s)\n", socket_path, state_dir);
 	while (!s.stop) {
-		int n = epoll_wait(s.epoll_fd, events, 32, -1);
+		int n = epoll_wait(s.epoll_fd, events, 32, dom_next_deadline_ms(&s.table));
 
 		for (int i = 0; i < n && !s.stop; i++) {
 			int fd = events[i].data.fd;
@@ -248,9 +395,13 @@ int daemon_main(const char *socket_path, const char *state_dir, const char *self
 				accept_client(&s);
 			else if (fd == s.signal_fd)
 				read_signals(&s);
-			else if (fd >= 0 && fd < MAX_FDS && s.clients[fd])
+			else if (fd >= 0 && fd < MAX_FDS && s.domains[fd])
+				dom_ended(&s.table, s.domains[fd]);
+			else if (fd >= 0 && fd < MAX_FDS && s.clients[fd] && !s.clients[fd]->doomed)
 				read_client(&s, s.clients[fd]);
 		}
+		dom_expire_graces(&s.table);
+		sweep_clients(&s);
 	}
 	for (unsigned fd = 0; fd < MAX_FDS; fd++)
 		if (s.clients[fd])

@@ -41,6 +41,8 @@
 /* Virtual IRQs. */
 #define PVISOR_VIRQ_TIMER    0  /* the one-shot timer expired           */
 #define PVISOR_VIRQ_CONSOLE  1  /* console input is available           */
-#define PVISOR_NR_VIRQS      2
+#define PVISOR_VIRQ_CONTROL  2  /* the toolstack asks something of the guest:
+                                   shared_info.control_request says what */
+#define PVISOR_NR_VIRQS      3
 
 #endif

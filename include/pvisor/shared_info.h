@@ -57,6 +57,25 @@ struct pvisor_shared_info {
 	uint32_t wc_version;
 	uint32_t wc_nsec;
 	uint64_t wc_sec;
+	/* What the toolstack asks of the guest (PVISOR_CONTROL_*), announced by
+	 * VIRQ_CONTROL. Set by the hypervisor; the guest takes it with an
+	 * atomic exchange to 0 and acts on it (a later request overwrites an
+	 * earlier one that was not taken yet). */
+	uint32_t control_request;
+	uint32_t pad_control;
+	/* The toolstack's memory target, in RAM pages (`pvisor mem-set`): the
+	 * guest's balloon driver gives pages back (MEMORY_OP decrease) or takes
+	 * them back until it holds this many; it re-reads the target on every
+	 * VIRQ_CONTROL. nr_pages at boot. Set by the hypervisor. */
+	uint64_t mem_target_pages;
+	/* The most RAM pages the guest may hold (`pvisor mem-max`; nr_pages at
+	 * boot): MEMORY_OP increase beyond it fails with -ENOMEM. Set by the
+	 * hypervisor; informative, the hypervisor enforces it. */
+	uint64_t mem_max_pages;
 };
+
+#define PVISOR_CONTROL_NONE      0u
+#define PVISOR_CONTROL_POWEROFF  1u  /* power off cleanly (`pvisor shutdown`) */
+#define PVISOR_CONTROL_REBOOT    2u  /* reboot cleanly (`pvisor reboot`)      */
 
 #endif

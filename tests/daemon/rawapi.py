@@ -6,6 +6,8 @@ socket without the pvisor CLI, to send what the CLI never would.
                                line, or "CLOSED" if the daemon hung up
   rawapi.py SOCKET idle N CMD  holds N idle connections open while CMD runs;
                                exits with CMD's status
+  rawapi.py SOCKET events N    subscribes; prints the reply, then "ready"
+                               on stderr, then N event lines, then exits
 """
 import socket
 import subprocess
@@ -48,8 +50,24 @@ def idle(path, count, cmd):
     return rc
 
 
+def events(path, count):
+    s = connect(path)
+    s.settimeout(None)
+    s.sendall(b'{"pvisor":1,"method":"subscribe"}\n')
+    f = s.makefile("rb")
+    print(f.readline().decode().strip(), flush=True)
+    print("ready", file=sys.stderr, flush=True)
+    for _ in range(count):
+        line = f.readline()
+        if not line:
+            break
+        print(line.decode().strip(), flush=True)
+
+
 if __name__ == "__main__":
     if sys.argv[2] == "send":
         send(sys.argv[1])
+    elif sys.argv[2] == "events":
+        events(sys.argv[1], int(sys.argv[3]))
     else:
         sys.exit(idle(sys.argv[1], int(sys.argv[3]), sys.argv[4:]))

@@ -25,6 +25,17 @@ __attribute__((__noreturn__)) void pv_poweroff(int status);
 /* Restart the domain from its image. */
 __attribute__((__noreturn__)) void pv_reboot(void);
 
+/* The toolstack's requests (`pvisor shutdown` / `pvisor reboot`, which
+ * arrive as VIRQ_CONTROL with PVISOR_CONTROL_POWEROFF or _REBOOT). By
+ * default the kernel powers off with status 0 or reboots at once. A
+ * program that must finish something first installs a handler: it runs
+ * in event context (pv/events.h: short, never blocks), typically posts a
+ * semaphore its own thread waits on, and that thread ends the domain when
+ * it is ready. If nobody does, the toolstack destroys the domain after its
+ * grace period. NULL restores the default. */
+typedef void (*pv_control_handler_t)(unsigned int request);
+void pv_on_control_request(pv_control_handler_t handler);
+
 /* Print "pvisor-guest: panic: MESSAGE" and end the domain with a crash
  * report whose registers are those of the caller. */
 __attribute__((__noreturn__, __format__(__printf__, 1, 2)))

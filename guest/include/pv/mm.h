@@ -118,6 +118,13 @@ long pv_balloon_deflate(size_t npages);
 /* Pages currently in the balloon (pv_balloon_inflate's). */
 size_t pv_balloon_size(void);
 
+/* The kernel's balloon driver follows the toolstack's memory target
+ * (`pvisor mem-set`: the shared info page's mem_target_pages, announced by
+ * VIRQ_CONTROL), inflating or deflating the balloon until the guest holds
+ * that many RAM pages, as far as free pages allow. on = 0 stops it (a
+ * program that drives the balloon itself); 1 (the default) resumes it. */
+void pv_balloon_follow_target(int on);
+
 /* The raw hypercall: cmd PVISOR_MEM_*, n pfns; pages done or -errno. */
 long pv_memory_op(unsigned int cmd, const uint64_t *pfns, size_t n);
 
