@@ -3,17 +3,20 @@
 # measured in one run on one daemon (docs/benchmarks.md, "Toolstack"):
 #   - create to the guest's main (its first console line), and destroy,
 #     over N domains one after another: median and p99;
+#   - C creates at once: each client's wait for its reply, and the time
+#     until every guest is up;
 #   - CPU shares: two spinning domains with weights 256 and 768 for S
 #     seconds (host CPU time of each process), then one capped at 25 %;
 #   - pause: host CPU time a spinning domain uses while paused;
 #   - mem-set 64M -> 16M: the domain process's RSS before and after.
 # Needs /dev/kvm (under tests/nested/run on a host without).
-#   bench/toolstack.sh [N] [S]
+#   bench/toolstack.sh [N] [S] [C]
 set -uo pipefail
 cd "$(dirname "$0")/.."
 B=${B:-build}
 N=${1:-40}
 S=${2:-5}
+C=${3:-100}
 IMG=$B/guest/tests/daemon/sleeper.elf
 work=$(mktemp -d)
 sock=$work/control.sock
@@ -57,6 +60,18 @@ for ((i = 0; i < N; i++)); do
 done
 echo "RESULT create_to_main_ms median $(pct 50 <"$work/create.ms") p99 $(pct 99 <"$work/create.ms") (N=$N)"
 echo "RESULT destroy_ms median $(pct 50 <"$work/destroy.ms") p99 $(pct 99 <"$work/destroy.ms") (N=$N)"
+
+: >"$work/concurrent.ms"
+t0=$(ns)
+for ((i = 0; i < C; i++)); do
+	( s0=$(ns); "$B/pvisor" create --mem 16M "$IMG" >/dev/null && s1=$(ns) &&
+	  echo "scale=2; ($s1 - $s0) / 1000000" | bc >>"$work/concurrent.ms" ) &
+done
+wait
+for ((i = 1; i <= C; i++)); do wait_text "$work/state/domains/$i.console" "up as domain"; done
+t1=$(ns)
+echo "RESULT concurrent_creates $C replies_ms median $(pct 50 <"$work/concurrent.ms") p99 $(pct 99 <"$work/concurrent.ms") all_up_ms $(echo "scale=1; ($t1 - $t0) / 1000000" | bc) ok $(wc -l <"$work/concurrent.ms")"
+for ((i = 1; i <= C; i++)); do "$B/pvisor" destroy "$i"; done
 
 "$B/pvisor" create --name light --mem 16M --cmdline spin "$IMG" >/dev/null
 "$B/pvisor" create --name heavy --mem 16M --cmdline spin "$IMG" >/dev/null

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# bench/scale.sh: many idle domains under one daemon (docs/benchmarks.md,
+# "Toolstack"): N sleepers of 16 MiB are created one after another; then
+# the host's MemAvailable drop per domain, the domain processes' RSS and
+# threads, `pvisor list` latency (median of 20) and the host CPU the idle
+# domains and the daemon use over S seconds.
+# Needs /dev/kvm (under tests/nested/run on a host without).
+#   bench/scale.sh [N] [S]
+set -uo pipefail
+cd "$(dirname "$0")/.."
+B=${B:-build}
+N=${1:-100}
+S=${2:-10}
+IMG=$B/guest/tests/daemon/sleeper.elf
+work=$(mktemp -d)
+export PVISOR_SOCKET=$work/control.sock
+
+cleanup() {
+	for pid in $("$B/pvisor" list --json 2>/dev/null |
+		python3 -c 'import json,sys; [print(d["pid"]) for d in json.load(sys.stdin) if d["pid"]]'); do
+		kill -9 "$pid" 2>/dev/null
+	done
+	[[ -n ${dpid:-} ]] && kill "$dpid" 2>/dev/null && wait "$dpid" 2>/dev/null
+	rmdir /sys/fs/cgroup/pvisor-scale/dom* /sys/fs/cgroup/*/pvisor-scale/dom* \
+		/sys/fs/cgroup/pvisor-scale /sys/fs/cgroup/*/pvisor-scale 2>/dev/null
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+avail_kib() { awk '/MemAvailable/ {print $2}' /proc/meminfo; }
+ticks_all() { local t=0 p; for p in "$@"; do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0))); done; echo $t; }
+
+echo "host: $(uname -r), $(nproc) CPUs, $(awk '/MemTotal/ {print int($2 / 1024)}' /proc/meminfo) MiB"
+"$B/pvisor" daemon --socket "$PVISOR_SOCKET" --state-dir "$work/state" --cgroup pvisor-scale 2>"$work/daemon.err" &
+dpid=$!
+for _ in $(seq 100); do [[ -S $PVISOR_SOCKET ]] && break; sleep 0.05; done
+sync; echo 3 >/proc/sys/vm/drop_caches 2>/dev/null
+a0=$(avail_kib)
+for ((i = 1; i <= N; i++)); do
+	"$B/pvisor" create --mem 16M "$IMG" >/dev/null || { echo "create $i failed"; exit 1; }
+done
+for ((i = 1; i <= N; i++)); do
+	until grep -q "up as domain" "$work/state/domains/$i.console" 2>/dev/null; do sleep 0.05; done
+done
+sleep 2
+a1=$(avail_kib)
+mapfile -t pids < <("$B/pvisor" list --json | python3 -c 'import json,sys; [print(d["pid"]) for d in json.load(sys.stdin)]')
+rss=$(for p in "${pids[@]}"; do awk '/VmRSS/ {print $2}' "/proc/$p/status"; done | sort -n | awk '{a[NR] = $1} END {print a[int(NR / 2) + 1]}')
+threads=$(awk '/Threads/ {print $2}' "/proc/${pids[0]}/status")
+fds=$(ls "/proc/${pids[0]}/fd" | wc -l)
+echo "RESULT idle_domains $N running $(${B}/pvisor list --json | grep -c '"running"')"
+echo "RESULT mem_available_drop_per_domain_kib $(((a0 - a1) / N))"
+echo "RESULT domain_rss_median_kib $rss threads $threads fds $fds"
+for ((i = 0; i < 20; i++)); do
+	t0=$(date +%s%N); "$B/pvisor" list >/dev/null; t1=$(date +%s%N)
+	echo $(((t1 - t0) / 1000))
+done | sort -n | awk '{a[NR] = $1} END {printf "RESULT list_us median %d max %d (N=%d)\n", a[10], a[20], '"$N"'}'
+c0=$(ticks_all "${pids[@]}" "$dpid"); t0=$(date +%s%N)
+sleep "$S"
+c1=$(ticks_all "${pids[@]}" "$dpid"); t1=$(date +%s%N)
+echo "RESULT idle_cpu_percent_all $(echo "scale=2; ($c1 - $c0) * 100 * 1000000000 / $(getconf CLK_TCK) / ($t1 - $t0)" | bc) (N=$N, one CPU = 100)"
