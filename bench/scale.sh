@@ -39,8 +39,12 @@ a0=$(avail_kib)
 for ((i = 1; i <= N; i++)); do
 	"$B/pvisor" create --mem 16M "$IMG" >/dev/null || { echo "create $i failed"; exit 1; }
 done
+deadline=$((SECONDS + 60 + N * 5))
 for ((i = 1; i <= N; i++)); do
-	until grep -q "up as domain" "$work/state/domains/$i.console" 2>/dev/null; do sleep 0.05; done
+	until grep -q "up as domain" "$work/state/domains/$i.console" 2>/dev/null; do
+		((SECONDS > deadline)) && { echo "bench: domain $i did not come up" >&2; exit 1; }
+		sleep 0.05
+	done
 done
 sleep 2
 a1=$(avail_kib)
@@ -55,6 +59,10 @@ for ((i = 0; i < 20; i++)); do
 	t0=$(date +%s%N); "$B/pvisor" list >/dev/null; t1=$(date +%s%N)
 	echo $(((t1 - t0) / 1000))
 done | sort -n | awk '{a[NR] = $1} END {printf "RESULT list_us median %d max %d (N=%d)\n", a[10], a[20], '"$N"'}'
+for ((i = 0; i < 20; i++)); do
+	t0=$(date +%s%N); "$B/pvisor" --version >/dev/null; t1=$(date +%s%N)
+	echo $(((t1 - t0) / 1000))
+done | sort -n | awk '{a[NR] = $1} END {printf "RESULT pvisor_version_us median %d (the client process alone)\n", a[10]}'
 c0=$(ticks_all "${pids[@]}" "$dpid"); t0=$(date +%s%N)
 sleep "$S"
 c1=$(ticks_all "${pids[@]}" "$dpid"); t1=$(date +%s%N)

@@ -40,7 +40,13 @@ for _ in $(seq 100); do [[ -S $sock ]] && break; sleep 0.05; done
 
 ns() { date +%s%N; }
 # until FILE holds TEXT (polled every ms)
-wait_text() { until grep -qF -- "$2" "$1" 2>/dev/null; do sleep 0.001; done; }
+wait_text() {
+	local until=$((SECONDS + 120))
+	until grep -qF -- "$2" "$1" 2>/dev/null; do
+		((SECONDS > until)) && { echo "bench: no '$2' in $1 after 120 s" >&2; exit 1; }
+		sleep 0.001
+	done
+}
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 pct() { sort -n | awk -v p="$1" '{a[NR] = $1} END {i = int((NR - 1) * p / 100) + 1; print a[i]}'; }
 
@@ -63,11 +69,13 @@ echo "RESULT destroy_ms median $(pct 50 <"$work/destroy.ms") p99 $(pct 99 <"$wor
 
 : >"$work/concurrent.ms"
 t0=$(ns)
+clients=()
 for ((i = 0; i < C; i++)); do
 	( s0=$(ns); "$B/pvisor" create --mem 16M "$IMG" >/dev/null && s1=$(ns) &&
 	  echo "scale=2; ($s1 - $s0) / 1000000" | bc >>"$work/concurrent.ms" ) &
+	clients+=($!)
 done
-wait
+wait "${clients[@]}"    # (a bare wait would wait for the daemon too)
 for ((i = 1; i <= C; i++)); do wait_text "$work/state/domains/$i.console" "up as domain"; done
 t1=$(ns)
 echo "RESULT concurrent_creates $C replies_ms median $(pct 50 <"$work/concurrent.ms") p99 $(pct 99 <"$work/concurrent.ms") all_up_ms $(echo "scale=1; ($t1 - $t0) / 1000000" | bc) ok $(wc -l <"$work/concurrent.ms")"

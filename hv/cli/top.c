@@ -1,6 +1,6 @@
 /* top.c: `pvisor top`: live per-domain rates, as xentop shows them: host
- * CPU %, exits, hypercalls, upcalls and console bytes per second, and
- * memory held against its target. Each sample is `list` plus `info` for
+ * CPU %, exits, hypercalls, upcalls, console bytes, block requests and
+ * network packets per second, and memory held against its target. Each sample is `list` plus `info` for
  * every running domain (docs/api.md); rates are the difference of two
  * samples over the time between them. */
 #include <getopt.h>
@@ -20,7 +20,7 @@
 struct sample {
 	bool seen;
 	double cpu_s;
-	int64_t exits, hypercalls, upcalls, console_bytes;
+	int64_t exits, hypercalls, upcalls, console_bytes, blk_requests, net_packets;
 };
 
 static struct sample before[DOMID_LAST + 1], now[DOMID_LAST + 1];
@@ -53,6 +53,8 @@ static void take(struct sample *s, struct json_object *d, struct json_object *li
 	s->hypercalls = live_field(live, "hypercalls");
 	s->upcalls = live_field(live, "upcalls");
 	s->console_bytes = live_field(live, "console_bytes");
+	s->blk_requests = live_field(live, "blk_requests");
+	s->net_packets = live_field(live, "net_packets");
 }
 
 static void print_row(struct json_object *d, struct json_object *live, const struct sample *a,
@@ -60,13 +62,15 @@ static void print_row(struct json_object *d, struct json_object *live, const str
 {
 	bool rates = a->seen && b->seen && dt > 0;
 
-	printf("%-5s %-16.16s %-8s %6.1f %10.0f %10.0f %9.0f %10.0f %8lld %8lld\n", api_field(d, "id", "?"),
-	       api_field(d, "name", "?"), api_field(d, "state", "?"),
+	printf("%-5s %-16.16s %-8s %6.1f %10.0f %10.0f %9.0f %10.0f %8.0f %8.0f %8lld %8lld\n",
+	       api_field(d, "id", "?"), api_field(d, "name", "?"), api_field(d, "state", "?"),
 	       rates ? (b->cpu_s - a->cpu_s) * 100 / dt : 0.0,
 	       rates ? (double)(b->exits - a->exits) / dt : 0.0,
 	       rates ? (double)(b->hypercalls - a->hypercalls) / dt : 0.0,
 	       rates ? (double)(b->upcalls - a->upcalls) / dt : 0.0,
 	       rates ? (double)(b->console_bytes - a->console_bytes) / dt : 0.0,
+	       rates ? (double)(b->blk_requests - a->blk_requests) / dt : 0.0,
+	       rates ? (double)(b->net_packets - a->net_packets) / dt : 0.0,
 	       (long long)(live_field(live, "mem_bytes") >> 20), (long long)(live_field(live, "mem_target_bytes") >> 20));
 }
 
@@ -79,8 +83,8 @@ static int sample_all(const char *sock, bool print, double dt)
 		return -1;
 	memset(now, 0, sizeof(now));
 	if (print)
-		printf("%-5s %-16s %-8s %6s %10s %10s %9s %10s %8s %8s\n", "ID", "NAME", "STATE", "CPU%", "EXITS/s",
-		       "HCALLS/s", "UPCALLS/s", "CONS B/s", "MEM(MiB)", "TARGET");
+		printf("%-5s %-16s %-8s %6s %10s %10s %9s %10s %8s %8s %8s %8s\n", "ID", "NAME", "STATE", "CPU%",
+		       "EXITS/s", "HCALLS/s", "UPCALLS/s", "CONS B/s", "BLK/s", "NETPK/s", "MEM(MiB)", "TARGET");
 	for (size_t i = 0; i < json_object_array_length(list); i++) {
 		struct json_object *d = json_object_array_get_idx(list, i), *info_reply = NULL, *live = NULL;
 		int id = atoi(api_field(d, "id", "0"));

@@ -113,4 +113,5 @@ void domain_snapshot(struct domain *d, struct domain_info *info)
 		info->hypercalls += __atomic_load_n(&d->stats.hypercalls[i], __ATOMIC_RELAXED);
 	info->upcalls = __atomic_load_n(&d->stats.upcalls, __ATOMIC_RELAXED);
 	info->console_bytes = __atomic_load_n(&d->stats.console_bytes, __ATOMIC_RELAXED);
+	domain_bus_add_io(d, &info->io);
 }

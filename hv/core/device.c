@@ -98,6 +98,13 @@ bool domain_bus_pins_pfn(struct domain *d, uint64_t pfn)
 	return false;
 }
 
+void domain_bus_add_io(struct domain *d, struct domain_io *io)
+{
+	for (unsigned i = 0; i < d->nr_buses; i++)
+		if (d->buses[i].ops->add_io)
+			d->buses[i].ops->add_io(d->buses[i].bus, io);
+}
+
 void domain_bus_print_stats(struct domain *d, FILE *out)
 {
 	for (unsigned i = 0; i < d->nr_buses; i++)

@@ -37,6 +37,12 @@ struct device_spec {
 	const void *arg;
 };
 
+/* A domain's device I/O so far, for the toolstack's rates. */
+struct domain_io {
+	uint64_t blk_requests;  /* block requests completed */
+	uint64_t net_packets;   /* packets received and sent */
+};
+
 /* What a bus hooks into the domain core. Every hook but name may be NULL. */
 struct bus_ops {
 	const char *name;
@@ -59,6 +65,8 @@ struct bus_ops {
 	bool (*pins_pfn)(void *bus, uint64_t pfn);
 	/* --stats lines. */
 	void (*print_stats)(void *bus, FILE *out);
+	/* Adds the bus's I/O so far to *io (`pvisor info`, `top`); any thread. */
+	void (*add_io)(void *bus, struct domain_io *io);
 };
 
 #define DOMAIN_MAX_BUSES 4
@@ -87,5 +95,6 @@ bool domain_bus_mmio_exit(struct domain *d, struct vcpu *v);
 long domain_bus_device_op(struct domain *d, uint64_t cmd, uint64_t index);
 bool domain_bus_pins_pfn(struct domain *d, uint64_t pfn);
 void domain_bus_print_stats(struct domain *d, FILE *out);
+void domain_bus_add_io(struct domain *d, struct domain_io *io);
 
 #endif

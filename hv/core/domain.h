@@ -142,6 +142,7 @@ struct domain_info {
 	uint64_t mem_target_bytes, mem_max_bytes, mem_boot_bytes;
 	uint64_t uptime_ns;                 /* of this boot */
 	uint64_t exits, hypercalls, upcalls, console_bytes;
+	struct domain_io io;                /* virtio devices (not the emulated PC's) */
 };
 void domain_pause(struct domain *d);
 void domain_unpause(struct domain *d);

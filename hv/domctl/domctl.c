@@ -90,6 +90,8 @@ static struct json_object *method_info(struct domctl *ctl, struct json_object *p
 	json_object_object_add(o, "hypercalls", json_object_new_int64((int64_t)info.hypercalls));
 	json_object_object_add(o, "upcalls", json_object_new_int64((int64_t)info.upcalls));
 	json_object_object_add(o, "console_bytes", json_object_new_int64((int64_t)info.console_bytes));
+	json_object_object_add(o, "blk_requests", json_object_new_int64((int64_t)info.io.blk_requests));
+	json_object_object_add(o, "net_packets", json_object_new_int64((int64_t)info.io.net_packets));
 	return o;
 }
 

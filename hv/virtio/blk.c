@@ -414,6 +414,11 @@ static void blk_print_stats(struct vdev *dev, FILE *out)
 		blkio_engine_name(b->io), blkio_engine_reason(b->io), (unsigned long long)b->errors);
 }
 
+static void blk_add_io(struct vdev *dev, struct domain_io *io)
+{
+	io->blk_requests += __atomic_load_n(&dev->stats.items, __ATOMIC_RELAXED);
+}
+
 static void blk_destroy(struct vdev *dev)
 {
 	struct blk_dev *b = dev->priv;
@@ -436,6 +441,7 @@ static const struct vdev_ops blk_ops = {
 	.quiesce = blk_quiesce,
 	.reset = blk_reset,
 	.print_stats = blk_print_stats,
+	.add_io = blk_add_io,
 	.destroy = blk_destroy,
 };
 

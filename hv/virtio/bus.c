@@ -101,6 +101,15 @@ static void bus_print_stats(void *bus, FILE *out)
 	}
 }
 
+static void bus_add_io(void *bus, struct domain_io *io)
+{
+	struct virtio_bus *b = bus;
+
+	for (unsigned i = 0; i < b->count; i++)
+		if (b->dev[i]->ops->add_io)
+			b->dev[i]->ops->add_io(b->dev[i], io);
+}
+
 static const struct bus_ops virtio_bus_ops = {
 	.name = "virtio",
 	.destroy = bus_destroy,
@@ -108,6 +117,7 @@ static const struct bus_ops virtio_bus_ops = {
 	.device_op = bus_device_op,
 	.pins_pfn = bus_pins_pfn,
 	.print_stats = bus_print_stats,
+	.add_io = bus_add_io,
 };
 
 /* ---- Attaching devices ---------------------------------------------------- */

@@ -288,6 +288,14 @@ static void net_reset(struct vdev *dev)
 	n->held_bytes = 0;
 }
 
+static void net_add_io(struct vdev *dev, struct domain_io *io)
+{
+	struct net_dev *n = dev->priv;
+
+	io->net_packets += __atomic_load_n(&n->rx_packets, __ATOMIC_RELAXED) +
+			   __atomic_load_n(&n->tx_packets, __ATOMIC_RELAXED);
+}
+
 static void net_print_stats(struct vdev *dev, FILE *out)
 {
 	struct net_dev *n = dev->priv;
@@ -314,6 +322,7 @@ static const struct vdev_ops net_ops = {
 	.want_kick = net_want_kick,
 	.reset = net_reset,
 	.print_stats = net_print_stats,
+	.add_io = net_add_io,
 	.destroy = net_destroy,
 };
 

@@ -66,6 +66,8 @@ struct vdev_ops {
 	void (*reset)(struct vdev *dev);
 	/* --stats: extra lines about the device (NULL: none). */
 	void (*print_stats)(struct vdev *dev, FILE *out);
+	/* Adds the device's I/O so far to *io (NULL: none); any thread. */
+	void (*add_io)(struct vdev *dev, struct domain_io *io);
 	/* Teardown: release what the type allocated at create. */
 	void (*destroy)(struct vdev *dev);
 };
