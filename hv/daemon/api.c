@@ -96,7 +96,9 @@ static struct json_object *method_create(struct dom_table *t, struct json_object
 		*error = error_reply("create-failed", err);
 		return NULL;
 	}
-	return describe(r);
+	fx->wait_id = r->id;    /* the reply comes when the check has ended */
+	fx->wait_create = true;
+	return NULL;
 }
 
 static struct dom_record *named_domain(struct dom_table *t, struct json_object *params,
@@ -343,7 +345,7 @@ static struct json_object *method_wait(struct dom_table *t, struct json_object *
 
 	if (!r)
 		return NULL;
-	if (!dom_alive(r))
+	if (!dom_alive(r) && r->state != DOM_CREATING)
 		return describe(r);
 	fx->wait_id = r->id;
 	return NULL;
@@ -437,18 +439,26 @@ char *api_handle(struct dom_table *t, const char *request, size_t len, struct ap
 	return text;
 }
 
-char *api_wait_reply(const char *request_id, const struct dom_record *r)
+char *api_wait_reply(const char *request_id, const struct dom_record *r, const char *event, bool for_create)
 {
-	struct json_object *reply = json_object_new_object();
+	bool gone = !strcmp(event, "destroyed") || !strcmp(event, "create-failed");
+	bool ended = gone || (!dom_alive(r) && r->state != DOM_CREATING);
+	struct json_object *reply;
 	char *text;
 
+	if (for_create ? !(gone || !strcmp(event, "created")) : !ended)
+		return NULL;
+	reply = json_object_new_object();
 	json_object_object_add(reply, "pvisor", json_object_new_int(PVISOR_API_VERSION));
 	if (request_id)
 		json_object_object_add(reply, "id", json_tokener_parse(request_id));
-	if (r)
-		json_object_object_add(reply, "result", describe(r));
-	else
+	if (!strcmp(event, "create-failed"))
+		json_object_object_add(reply, "error", error_reply(for_create ? "create-failed" : "destroyed",
+								   r->reason));
+	else if (gone)
 		json_object_object_add(reply, "error", error_reply("destroyed", "the domain was destroyed"));
+	else
+		json_object_object_add(reply, "result", describe(r));
 	text = strdup(json_object_to_json_string_ext(reply, JSON_C_TO_STRING_PLAIN));
 	json_object_put(reply);
 	return text;

@@ -16,6 +16,7 @@ struct api_effects {
 	int pass_fd;            /* >= 0: sent along with the reply (SCM_RIGHTS), then closed */
 	bool subscribe;         /* the connection receives every event from now on */
 	int wait_id;            /* > 0: no reply now; api_wait_reply once that domain ended */
+	bool wait_create;       /* ... or, for create, once it has started (or failed to) */
 	char *wait_request_id;  /* the request's "id" as JSON text, or NULL (malloc'ed) */
 };
 
@@ -24,8 +25,11 @@ struct api_effects {
  * wait, or when out of memory). */
 char *api_handle(struct dom_table *t, const char *request, size_t len, struct api_effects *fx);
 
-/* The deferred reply to "wait": r ended, or (r NULL) was destroyed. */
-char *api_wait_reply(const char *request_id, const struct dom_record *r);
+/* A deferred reply, due when the domain's EVENT came (domains.h):
+ * "create"'s (for_create) once it is "created" or failed, "wait"'s once it
+ * has ended or gone. NULL when EVENT does not settle it (or out of
+ * memory). */
+char *api_wait_reply(const char *request_id, const struct dom_record *r, const char *event, bool for_create);
 
 /* An event line for subscribers: {"pvisor":1,"event":{...}}. */
 char *api_event(const struct dom_record *r, const char *event);

@@ -23,6 +23,7 @@
 const char *dom_state_name(enum dom_state s)
 {
 	switch (s) {
+	case DOM_CREATING: return "creating";
 	case DOM_RUNNING:  return "running";
 	case DOM_PAUSED:   return "paused";
 	case DOM_SHUTDOWN: return "shutdown";
@@ -81,35 +82,55 @@ static void unwatch(struct dom_table *t, struct dom_record *r)
 	r->pidfd = -1;
 }
 
-static void forget(struct dom_table *t, struct dom_record *r)
-{
-	static const char *const files[] = { "json", "rec", "log", "console", "console.1", "sock", "exit" };
-	char path[512];
+static int finish_check(struct dom_record *r);
 
+/* Takes r out of the table and frees it, telling the owner first. */
+static void drop(struct dom_table *t, struct dom_record *r, const char *event)
+{
 	unwatch(t, r);
 	cg_domain_remove(&t->cg, r->id);
-	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		dom_path(t, r->id, files[i], path, sizeof(path));
-		unlink(path);
-	}
 	for (unsigned i = 0; i < t->count; i++) {
 		if (t->recs[i] == r) {
 			t->recs[i] = t->recs[--t->count];
 			break;
 		}
 	}
-	changed(t, r, "destroyed");
+	changed(t, r, event);
+	free(r->cwd);
 	free(r);
+}
+
+static void forget(struct dom_table *t, struct dom_record *r)
+{
+	static const char *const files[] = { "json", "rec", "log", "console", "console.1", "sock", "exit" };
+	char path[512];
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		dom_path(t, r->id, files[i], path, sizeof(path));
+		unlink(path);
+	}
+	drop(t, r, "destroyed");
 }
 
 void dom_table_destroy(struct dom_table *t)
 {
 	/* Domains outlive the daemon: their processes go on (design §10). */
 	for (unsigned i = 0; i < t->count; i++) {
-		if (t->recs[i]->pidfd >= 0)
-			close(t->recs[i]->pidfd);
-		cg_domain_remove(&t->cg, t->recs[i]->id);     /* only if its process has gone */
-		free(t->recs[i]);
+		struct dom_record *r = t->recs[i];
+
+		if (r->state == DOM_CREATING) {         /* not started: it never will be */
+			char config[512];
+
+			kill(r->check_pid, SIGKILL);
+			finish_check(r);
+			dom_path(t, r->id, "json", config, sizeof(config));
+			unlink(config);
+		}
+		if (r->pidfd >= 0)
+			close(r->pidfd);
+		cg_domain_remove(&t->cg, r->id);        /* only if its process has gone */
+		free(r->cwd);
+		free(r);
 	}
 	t->count = 0;
 	cg_fini(&t->cg);
@@ -284,15 +305,13 @@ static void read_all(int fd, char *buf, size_t len)
 	buf[got] = '\0';
 }
 
-/* Runs `pvisor run --check --config PATH`: 0 if the configuration is
- * good (and r's settings filled in), else -1 with pvisor's one-line error
- * in err. */
-static int check_config(const struct dom_table *t, struct dom_record *r, const char *path, const char *cwd,
-			char *err, size_t errlen)
+/* Starts `pvisor run --check --config PATH` in CWD; its stdout and stderr
+ * are kept in pipes (r->check_out, r->check_err) read once it has ended.
+ * 0, or -1 with the reason in err. */
+static int start_check(const struct dom_table *t, struct dom_record *r, const char *path, const char *cwd,
+		       char *err, size_t errlen)
 {
-	int outpipe[2], errpipe[2], pidfd, status = 0;
-	char settings[256];
-	struct pollfd pfd;
+	int outpipe[2], errpipe[2];
 	pid_t pid;
 
 	if (pipe2(outpipe, O_CLOEXEC) < 0)
@@ -326,29 +345,40 @@ static int check_config(const struct dom_table *t, struct dom_record *r, const c
 	}
 	close(outpipe[1]);
 	close(errpipe[1]);
-	pidfd = pidfd_open(pid, 0);
-	pfd = (struct pollfd){ .fd = pidfd, .events = POLLIN };
-	if (pidfd < 0 || poll(&pfd, 1, CHECK_TIMEOUT_MS) != 1)
-		kill(pid, SIGKILL);
-	waitpid(pid, &status, 0);
-	if (pidfd >= 0)
-		close(pidfd);
-	read_all(outpipe[0], settings, sizeof(settings));
-	read_all(errpipe[0], err, errlen);
-	close(outpipe[0]);
-	close(errpipe[0]);
+	r->check_pid = pid;
+	r->check_out = outpipe[0];
+	r->check_err = errpipe[0];
+	return 0;
+sys:
+	snprintf(err, errlen, "cannot check the configuration: %s", strerror(errno));
+	return -1;
+}
+
+/* The check has ended: 0 if the configuration is good (r's settings
+ * filled in), else -1 with pvisor's one-line error in r->reason. */
+static int finish_check(struct dom_record *r)
+{
+	char settings[256], *err = r->reason;
+	int status = 0;
+
+	waitpid(r->check_pid, &status, 0);
+	r->check_pid = 0;
+	read_all(r->check_out, settings, sizeof(settings));
+	read_all(r->check_err, err, sizeof(r->reason));
+	close(r->check_out);
+	close(r->check_err);
+	r->check_out = r->check_err = -1;
 	err[strcspn(err, "\n")] = '\0';
 	if (!strncmp(err, "pvisor: ", 8))
 		memmove(err, err + 8, strlen(err + 8) + 1);
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
 		read_settings(r, settings);
+		err[0] = '\0';
 		return 0;
 	}
 	if (!err[0])
-		snprintf(err, errlen, "the configuration check did not finish");
-	return -1;
-sys:
-	snprintf(err, errlen, "cannot check the configuration: %s", strerror(errno));
+		snprintf(err, sizeof(r->reason), "the configuration check did not finish in %d s",
+			 CHECK_TIMEOUT_MS / 1000);
 	return -1;
 }
 
@@ -358,7 +388,8 @@ sys:
 static pid_t spawn(const struct dom_table *t, uint16_t id, const char *cwd)
 {
 	char idtext[8], config[512], log[512], console[512], sock[512], exitf[512];
-	int devnull, logfd;
+	int devnull, logfd, err;
+	bool entered;
 	pid_t pid;
 
 	dom_path(t, id, "json", config, sizeof(config));
@@ -373,7 +404,8 @@ static pid_t spawn(const struct dom_table *t, uint16_t id, const char *cwd)
 		return pid;
 	snprintf(idtext, sizeof(idtext), "%u", id);
 	setsid();
-	cg_domain_enter(&t->cg, id, getpid());
+	entered = !t->cg.version || cg_domain_enter(&t->cg, id, getpid()) == 0;
+	err = errno;
 	devnull = open("/dev/null", O_RDONLY);
 	logfd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
 	if (devnull < 0 || logfd < 0 || chdir(cwd) < 0)
@@ -382,6 +414,9 @@ static pid_t spawn(const struct dom_table *t, uint16_t id, const char *cwd)
 	dup2(logfd, 1);
 	dup2(logfd, 2);
 	closefrom(3);
+	if (!entered)   /* into the domain's log */
+		fprintf(stderr, "pvisor: domain %u runs outside its cgroup (CPU weight and cap not enforced): %s\n",
+			id, strerror(err));
 	child_reset_signals();
 	execl(t->self_exe, "pvisor", "run", "--domid", idtext, "--config", config, "--console-log", console,
 	      "--control-socket", sock, "--exit-file", exitf, (char *)NULL);
@@ -430,26 +465,60 @@ struct dom_record *dom_create(struct dom_table *t, const char *name, const char 
 		snprintf(err, errlen, "cannot write %s: %s", config, strerror(errno));
 		goto fail;
 	}
-	if (check_config(t, r, config, cwd, err, errlen) < 0)
+	if (!(r->cwd = strdup(cwd))) {
+		snprintf(err, errlen, "out of memory");
 		goto fail;
-	r->pid = spawn(t, r->id, cwd);
-	if (r->pid < 0) {
-		snprintf(err, errlen, "cannot start the domain process: %s", strerror(errno));
+	}
+	if (start_check(t, r, config, cwd, err, errlen) < 0)
 		goto fail;
+	r->state = DOM_CREATING;
+	clock_gettime(CLOCK_MONOTONIC, &r->deadline);
+	r->deadline.tv_sec += CHECK_TIMEOUT_MS / 1000;
+	t->recs[t->count++] = r;
+	r->pidfd = pidfd_open(r->check_pid, 0);
+	if (r->pidfd < 0) {
+		snprintf(err, errlen, "cannot watch the configuration check: %s", strerror(errno));
+		kill(r->check_pid, SIGKILL);
+		finish_check(r);
+		t->count--;
+		goto fail;
+	}
+	if (t->hooks.watch)
+		t->hooks.watch(t->hooks.ctx, r, true);
+	return r;
+fail:
+	unlink(config);
+	free(r->cwd);
+	free(r);
+	return NULL;
+}
+
+/* The check ended: the domain process starts, or the domain is dropped
+ * with the check's reason ("create-failed"). */
+static void check_ended(struct dom_table *t, struct dom_record *r)
+{
+	char config[512];
+
+	unwatch(t, r);
+	r->deadline = (struct timespec){ 0, 0 };
+	if (finish_check(r) == 0) {
+		r->pid = spawn(t, r->id, r->cwd);
+		if (r->pid < 0)
+			snprintf(r->reason, sizeof(r->reason), "cannot start the domain process: %s", strerror(errno));
+	}
+	if (r->reason[0]) {
+		dom_path(t, r->id, "json", config, sizeof(config));
+		unlink(config);
+		drop(t, r, "create-failed");
+		return;
 	}
 	r->pid_start = process_start(r->pid);
 	r->state = DOM_RUNNING;
 	clock_gettime(CLOCK_MONOTONIC, &r->started);
 	if (save_record(t, r) < 0)
 		log_errno("cannot save the record of domain %u (it will not be re-adopted)", r->id);
-	t->recs[t->count++] = r;
 	watch(t, r);
 	changed(t, r, "created");
-	return r;
-fail:
-	unlink(config);
-	free(r);
-	return NULL;
 }
 
 /* What pvisor's exit code means (lib/log.h: pvisor's own exit codes). */
@@ -503,7 +572,7 @@ static void mark_ended(struct dom_table *t, struct dom_record *r)
 	if (r->grace_killed && r->state == DOM_CRASHED)
 		snprintf(r->reason, sizeof(r->reason), "did not shut down in its grace period; destroyed");
 	r->pid = 0;
-	r->shutdown_deadline = (struct timespec){ 0, 0 };
+	r->deadline = (struct timespec){ 0, 0 };
 	clock_gettime(CLOCK_MONOTONIC, &r->ended);
 	unwatch(t, r);
 	cg_domain_remove(&t->cg, r->id);
@@ -514,6 +583,10 @@ void dom_ended(struct dom_table *t, struct dom_record *r)
 {
 	int status;
 
+	if (r->state == DOM_CREATING) {
+		check_ended(t, r);
+		return;
+	}
 	if (!dom_alive(r))
 		return;
 	if (!r->adopted && waitpid(r->pid, &status, WNOHANG) == r->pid)
@@ -529,6 +602,10 @@ void dom_destroy(struct dom_table *t, struct dom_record *r)
 {
 	int status;
 
+	if (r->state == DOM_CREATING) {
+		kill(r->check_pid, SIGKILL);
+		finish_check(r);
+	}
 	if (r->pid > 0) {
 		kill(r->pid, SIGKILL);
 		if (!r->adopted)
@@ -552,8 +629,8 @@ void dom_set_paused(struct dom_table *t, struct dom_record *r, bool paused)
 
 void dom_start_grace(struct dom_record *r, unsigned grace_s)
 {
-	clock_gettime(CLOCK_MONOTONIC, &r->shutdown_deadline);
-	r->shutdown_deadline.tv_sec += grace_s;
+	clock_gettime(CLOCK_MONOTONIC, &r->deadline);
+	r->deadline.tv_sec += grace_s;
 }
 
 static long long ms_until(const struct timespec *when, const struct timespec *now)
@@ -571,9 +648,9 @@ int dom_next_deadline_ms(const struct dom_table *t)
 		const struct dom_record *r = t->recs[i];
 		long long ms;
 
-		if (!dom_alive(r) || !r->shutdown_deadline.tv_sec || r->grace_killed)
+		if (!(dom_alive(r) || r->state == DOM_CREATING) || !r->deadline.tv_sec || r->grace_killed)
 			continue;
-		ms = ms_until(&r->shutdown_deadline, &now);
+		ms = ms_until(&r->deadline, &now);
 		if (ms < 0)
 			ms = 0;
 		if (best < 0 || ms < best)
@@ -590,8 +667,13 @@ void dom_expire_graces(struct dom_table *t)
 	for (unsigned i = 0; i < t->count; i++) {
 		struct dom_record *r = t->recs[i];
 
-		if (dom_alive(r) && r->shutdown_deadline.tv_sec && !r->grace_killed && r->pid > 0 &&
-		    ms_until(&r->shutdown_deadline, &now) <= 0) {
+		if (r->state == DOM_CREATING && r->deadline.tv_sec && ms_until(&r->deadline, &now) <= 0) {
+			kill(r->check_pid, SIGKILL);    /* its end reports "did not finish" */
+			r->deadline = (struct timespec){ 0, 0 };
+			continue;
+		}
+		if (dom_alive(r) && r->deadline.tv_sec && !r->grace_killed && r->pid > 0 &&
+		    ms_until(&r->deadline, &now) <= 0) {
 			log_error("domain %u did not shut down in its grace period; destroying it", r->id);
 			kill(r->pid, SIGKILL);
 			r->grace_killed = true;

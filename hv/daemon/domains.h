@@ -23,6 +23,7 @@
 #define DOM_GRACE_DEFAULT_S 30      /* shutdown: destroyed after this */
 
 enum dom_state {
+	DOM_CREATING,           /* its configuration is being checked */
 	DOM_RUNNING,
 	DOM_PAUSED,
 	DOM_SHUTDOWN,           /* the process exited: status in exit_status */
@@ -41,19 +42,25 @@ struct dom_record {
 	char reason[128];       /* DOM_CRASHED: why */
 	struct timespec started;        /* CLOCK_MONOTONIC */
 	struct timespec ended;
-	struct timespec shutdown_deadline;      /* zero: no shutdown asked */
+	struct timespec deadline;       /* creating: the check's; running: shutdown's grace; 0: none */
 	bool grace_killed;      /* destroyed when its grace period ended */
 	uint64_t mem_bytes;             /* RAM it booted with */
 	uint64_t mem_max_bytes, mem_target_bytes;      /* mem-max, mem-set */
 	unsigned vcpus;
 	char mode[8];
 	unsigned weight, cap;   /* sched-credit: CG_WEIGHT_DEFAULT, 0 (none) */
+	/* DOM_CREATING: the `run --check` child, its output, the client's cwd. */
+	pid_t check_pid;
+	int check_out, check_err;
+	char *cwd;
 };
 
 /* What the table tells its owner (the server): a domain changed state
  * (event: "created", "paused", "unpaused", "shutdown", "crashed",
- * "destroyed" — r is freed right after that one), and which pidfds to
- * watch (readable when the domain process ends: call dom_ended). */
+ * "destroyed", "create-failed" — r is freed right after the last two,
+ * r->reason says why for create-failed), and which pidfds to watch
+ * (readable when the domain process, or its configuration check, ends:
+ * call dom_ended). */
 struct dom_table_hooks {
 	void (*changed)(void *ctx, struct dom_record *r, const char *event);
 	void (*watch)(void *ctx, struct dom_record *r, bool add);
@@ -89,8 +96,10 @@ struct dom_record *dom_find(struct dom_table *t, const char *name_or_id);
 
 /* Starts a domain from a configuration (JSON text in the config-file format,
  * docs/config.md) whose relative paths are relative to CWD (the client's
- * directory): checks it with `pvisor run --check`, then spawns the domain
- * process. Returns the record, or NULL with the reason in err. */
+ * directory): starts `pvisor run --check` on it and returns the record in
+ * DOM_CREATING (its id and name taken), or NULL with the reason in err.
+ * When the check ends (dom_ended) the domain process starts ("created")
+ * or the record goes ("create-failed"); the daemon's loop never waits. */
 struct dom_record *dom_create(struct dom_table *t, const char *name, const char *config_json,
 			      const char *cwd, char *err, size_t errlen);
 
@@ -98,7 +107,7 @@ struct dom_record *dom_create(struct dom_table *t, const char *name, const char 
  * domain and its files. */
 void dom_destroy(struct dom_table *t, struct dom_record *r);
 
-/* The domain's pidfd became readable: the process ended. */
+/* The domain's pidfd became readable: its process (or check) ended. */
 void dom_ended(struct dom_table *t, struct dom_record *r);
 
 /* Writes the record again (after mem-set/mem-max). */
@@ -110,9 +119,11 @@ void dom_set_paused(struct dom_table *t, struct dom_record *r, bool paused);
 /* A shutdown was asked: the domain is destroyed if still alive after
  * grace_s seconds. */
 void dom_start_grace(struct dom_record *r, unsigned grace_s);
-/* Milliseconds until the next grace period ends, -1 for none. */
+/* Milliseconds until the next grace period or check time limit ends, -1
+ * for none. */
 int dom_next_deadline_ms(const struct dom_table *t);
-/* Kills the domains whose grace period is over. */
+/* Kills the domains whose grace period is over, and the checks that
+ * overran their time limit. */
 void dom_expire_graces(struct dom_table *t);
 
 /* sched-credit: weight (1..65535) and cap (percent of a CPU, 0: none),

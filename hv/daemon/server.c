@@ -34,7 +34,8 @@ struct client {
 	size_t len, cap;
 	time_t last_active;
 	bool subscribed;        /* gets every event */
-	int wait_id;            /* > 0: owes a "wait" reply about that domain */
+	int wait_id;            /* > 0: owes a "wait" (or "create") reply about that domain */
+	bool wait_create;
 	char *wait_request_id;
 	bool doomed;            /* dropped at the next sweep (not mid-request) */
 };
@@ -183,6 +184,7 @@ static bool apply_effects(struct client *c, const char *reply, struct api_effect
 
 	if (fx->wait_id > 0) {
 		c->wait_id = fx->wait_id;
+		c->wait_create = fx->wait_create;
 		free(c->wait_request_id);
 		c->wait_request_id = fx->wait_request_id;
 		return true;
@@ -264,22 +266,21 @@ static void read_signals(struct server *s)
 static void domain_changed(void *ctx, struct dom_record *r, const char *event)
 {
 	struct server *s = ctx;
-	bool ended = !strcmp(event, "destroyed") || !dom_alive(r);
-	char *line = api_event(r, event);
+	/* Subscribers never heard of a domain whose creation failed. */
+	char *line = strcmp(event, "create-failed") ? api_event(r, event) : NULL;
 
 	for (unsigned fd = 0; fd < MAX_FDS && s->nr_clients; fd++) {
 		struct client *c = s->clients[fd];
 		bool ok = true;
+		char *reply;
 
 		if (!c)
 			continue;
 		if (c->subscribed && line)
 			ok = send_event(c->fd, line);
-		if (ok && c->wait_id == r->id && ended) {
-			char *reply = api_wait_reply(c->wait_request_id,
-						     strcmp(event, "destroyed") ? r : NULL);
-
-			ok = reply && send_line(c->fd, reply);
+		if (ok && c->wait_id == r->id &&
+		    (reply = api_wait_reply(c->wait_request_id, r, event, c->wait_create))) {
+			ok = send_line(c->fd, reply);
 			free(reply);
 			c->wait_id = 0;
 			s->sweep = true;        /* requests that came behind the wait */

@@ -186,6 +186,24 @@ daemon_bad_input() {
 			grep -q '^ID' "$tmp/out"; then pass daemon/api-idle-connections
 		else fail daemon/api-idle-connections "$(head -c 300 "$tmp/err")"; fi
 	fi
+	# A configuration check that hangs (its image is a FIFO nobody writes,
+	# named in a configuration file, since the CLI would open the image):
+	# the daemon serves meanwhile, lists the domain as creating, and the
+	# check's time limit ends it with create-failed.
+	if wanted daemon/create-async; then
+		local why= cpid rc
+		mkfifo "$tmp/hang.elf"
+		printf '{"image": "%s"}\n' "$tmp/hang.elf" >"$tmp/hang.json"
+		pv_ctl create --name hang "$tmp/hang.json" >"$tmp/create.out" 2>"$tmp/create.err" &
+		cpid=$!
+		poll_until 20 equals creating domain_field hang state || why="never listed as creating"
+		wait "$cpid"; rc=$?
+		[[ -z $why && $rc != 125 ]] && why="create exit $rc"
+		[[ -z $why ]] && ! grep -q "did not finish in 10 s" "$tmp/create.err" && why="$(head -c 200 "$tmp/create.err")"
+		[[ -z $why && -n $(domain_field hang state) ]] && why="still listed as $(domain_field hang state)"
+		rm -f "$tmp/hang.elf" "$tmp/hang.json"
+		daemon_result daemon/create-async "$why"
+	fi
 	if wanted daemon/still-serving; then
 		if kill -0 "$daemon_pid" 2>/dev/null && pv_ctl list >/dev/null 2>&1 &&
 			! grep -q 'AddressSanitizer\|runtime error' "$DAEMON_STATE/daemon.err"; then
