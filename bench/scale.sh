@@ -12,28 +12,13 @@ B=${B:-build}
 N=${1:-100}
 S=${2:-10}
 IMG=$B/guest/tests/daemon/sleeper.elf
-work=$(mktemp -d)
-export PVISOR_SOCKET=$work/control.sock
-
-cleanup() {
-	for pid in $("$B/pvisor" list --json 2>/dev/null |
-		python3 -c 'import json,sys; [print(d["pid"]) for d in json.load(sys.stdin) if d["pid"]]'); do
-		kill -9 "$pid" 2>/dev/null
-	done
-	[[ -n ${dpid:-} ]] && kill "$dpid" 2>/dev/null && wait "$dpid" 2>/dev/null
-	rmdir /sys/fs/cgroup/pvisor-scale/dom* /sys/fs/cgroup/*/pvisor-scale/dom* \
-		/sys/fs/cgroup/pvisor-scale /sys/fs/cgroup/*/pvisor-scale 2>/dev/null
-	rm -rf "$work"
-}
-trap cleanup EXIT
+source bench/daemon_env.sh
 
 avail_kib() { awk '/MemAvailable/ {print $2}' /proc/meminfo; }
 ticks_all() { local t=0 p; for p in "$@"; do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0))); done; echo $t; }
 
 echo "host: $(uname -r), $(nproc) CPUs, $(awk '/MemTotal/ {print int($2 / 1024)}' /proc/meminfo) MiB"
-"$B/pvisor" daemon --socket "$PVISOR_SOCKET" --state-dir "$work/state" --cgroup pvisor-scale 2>"$work/daemon.err" &
-dpid=$!
-for _ in $(seq 100); do [[ -S $PVISOR_SOCKET ]] && break; sleep 0.05; done
+bench_daemon pvisor-scale
 sync; echo 3 >/proc/sys/vm/drop_caches 2>/dev/null
 a0=$(avail_kib)
 for ((i = 1; i <= N; i++)); do

@@ -18,25 +18,9 @@ N=${1:-40}
 S=${2:-5}
 C=${3:-100}
 IMG=$B/guest/tests/daemon/sleeper.elf
-work=$(mktemp -d)
-sock=$work/control.sock
-export PVISOR_SOCKET=$sock
+source bench/daemon_env.sh
 
-cleanup() {
-	for pid in $("$B/pvisor" list --json 2>/dev/null |
-		python3 -c 'import json,sys; [print(d["pid"]) for d in json.load(sys.stdin) if d["pid"]]'); do
-		kill -9 "$pid" 2>/dev/null
-	done
-	[[ -n ${dpid:-} ]] && kill "$dpid" 2>/dev/null && wait "$dpid" 2>/dev/null
-	rmdir /sys/fs/cgroup/pvisor-bench/dom* /sys/fs/cgroup/*/pvisor-bench/dom* \
-		/sys/fs/cgroup/pvisor-bench /sys/fs/cgroup/*/pvisor-bench 2>/dev/null
-	rm -rf "$work"
-}
-trap cleanup EXIT
-
-"$B/pvisor" daemon --socket "$sock" --state-dir "$work/state" --cgroup pvisor-bench 2>"$work/daemon.err" &
-dpid=$!
-for _ in $(seq 100); do [[ -S $sock ]] && break; sleep 0.05; done
+bench_daemon pvisor-bench
 
 ns() { date +%s%N; }
 # until FILE holds TEXT (polled every ms)

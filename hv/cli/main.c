@@ -190,24 +190,6 @@ static int choose_devices(struct domain_config *cfg, struct run_devices *devs,
 	return 0;
 }
 
-static const char *mode_name(enum domain_mode mode)
-{
-	return mode == DOMAIN_MODE_FULL ? "full" : mode == DOMAIN_MODE_HYBRID ? "hybrid" : "pv";
-}
-
-static int parse_mode(const char *s, enum domain_mode *mode)
-{
-	if (!strcmp(s, "pv"))
-		*mode = DOMAIN_MODE_PV;
-	else if (!strcmp(s, "hybrid"))
-		*mode = DOMAIN_MODE_HYBRID;
-	else if (!strcmp(s, "full"))
-		*mode = DOMAIN_MODE_FULL;
-	else
-		return -1;
-	return 0;
-}
-
 static const struct option run_options[] = {
 	{ "mem", required_argument, NULL, 'm' },
 	{ "cmdline", required_argument, NULL, 'c' },
@@ -298,7 +280,7 @@ static int parse_run_options(int argc, char **argv, struct domain_config *cfg,
 				return -1;
 			break;
 		case 'M':
-			if (parse_mode(optarg, &cfg->mode) < 0) {
+			if (domain_mode_parse(optarg, &cfg->mode) < 0) {
 				log_error("--mode '%s' is not a mode (pv, hybrid or full)", optarg);
 				return -1;
 			}
@@ -433,7 +415,7 @@ static int cmd_run(int argc, char **argv)
 	if (check_only) {
 		code = domain_check(&cfg) < 0 ? PVISOR_EXIT_ERROR : 0;
 		if (code == 0)  /* what the daemon records (daemon/domains.c) */
-			printf("mode=%s vcpus=1 mem=%llu\n", mode_name(cfg.mode),
+			printf("mode=%s vcpus=1 mem=%llu\n", domain_mode_name(cfg.mode),
 			       (unsigned long long)cfg.mem_bytes);
 		goto out;
 	}

@@ -34,7 +34,6 @@ struct console {
 	 * size bound when the output is a log file. */
 	pthread_mutex_t out_lock;
 	int mirror_fd;                /* -1: none */
-	uint64_t mirror_dropped;      /* bytes the client was too slow for */
 	char *log_path;               /* NULL: out_fd is not a bounded log */
 	uint64_t log_max, log_size;
 };
@@ -46,8 +45,8 @@ void console_init(struct console *c, int out_fd, int in_fd);
  * kept. 0, or -1 after an error message. */
 int console_bound_log(struct console *c, const char *path, uint64_t max_bytes);
 /* Also sends every output byte to fd (a socket; -1: stop). The send never
- * blocks: bytes a slow client cannot take are dropped for it (counted in
- * mirror_dropped); the log keeps them. The caller owns fd. */
+ * blocks: bytes a slow client cannot take are dropped for it; the log
+ * keeps them. The caller owns fd. */
 void console_set_mirror(struct console *c, int fd);
 void console_destroy(struct console *c);
 /* Directs input notifications to notify(ctx), called on the reader

@@ -22,7 +22,6 @@ void domain_pause(struct domain *d)
 	pthread_mutex_lock(&d->lock);
 	if (!d->paused) {
 		d->paused = true;
-		clock_gettime(CLOCK_MONOTONIC, &d->paused_since);
 		for (unsigned i = 0; i < d->nr_vcpus; i++)
 			vcpu_kick(&d->vcpus[i]);
 	}
@@ -63,6 +62,14 @@ int domain_request(struct domain *d, uint32_t request)
 	return 0;
 }
 
+/* The target is held here (the guest may write its copy) and published in
+ * the shared info page. */
+static void set_target(struct domain *d, uint64_t pages)
+{
+	__atomic_store_n(&d->mem_target_pages, pages, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&d->shared->mem_target_pages, pages, __ATOMIC_SEQ_CST);
+}
+
 /* The balloon target and max: PV guests only (hybrid and full guests
  * manage their own page tables and have no balloon). */
 int domain_set_mem_target(struct domain *d, uint64_t pages)
@@ -71,7 +78,7 @@ int domain_set_mem_target(struct domain *d, uint64_t pages)
 		return -ENOTSUP;
 	if (pages == 0 || pages > __atomic_load_n(&d->mmu.max_pages, __ATOMIC_RELAXED))
 		return -EINVAL;
-	__atomic_store_n(&d->shared->mem_target_pages, pages, __ATOMIC_SEQ_CST);
+	set_target(d, pages);
 	evtchn_raise_virq(&d->evtchn, PVISOR_VIRQ_CONTROL);
 	return 0;
 }
@@ -84,8 +91,8 @@ int domain_set_mem_max(struct domain *d, uint64_t pages)
 		return -EINVAL;
 	__atomic_store_n(&d->mmu.max_pages, pages, __ATOMIC_SEQ_CST);
 	__atomic_store_n(&d->shared->mem_max_pages, pages, __ATOMIC_SEQ_CST);
-	if (__atomic_load_n(&d->shared->mem_target_pages, __ATOMIC_SEQ_CST) > pages)
-		__atomic_store_n(&d->shared->mem_target_pages, pages, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&d->mem_target_pages, __ATOMIC_SEQ_CST) > pages)
+		set_target(d, pages);
 	evtchn_raise_virq(&d->evtchn, PVISOR_VIRQ_CONTROL);
 	return 0;
 }
@@ -103,7 +110,7 @@ void domain_snapshot(struct domain *d, struct domain_info *info)
 	info->boot_count = d->cfg->boot_count;
 	info->mem_boot_bytes = d->cfg->mem_bytes;
 	info->mem_max_bytes = __atomic_load_n(&d->mmu.max_pages, __ATOMIC_RELAXED) * PAGE_SIZE;
-	info->mem_target_bytes = __atomic_load_n(&d->shared->mem_target_pages, __ATOMIC_RELAXED) * PAGE_SIZE;
+	info->mem_target_bytes = __atomic_load_n(&d->mem_target_pages, __ATOMIC_RELAXED) * PAGE_SIZE;
 	info->mem_bytes = d->cfg->mem_bytes -
 			  __atomic_load_n(&d->mmu.ballooned_pages, __ATOMIC_RELAXED) * PAGE_SIZE;
 	info->uptime_ns = (uint64_t)(now.tv_sec - d->created.tv_sec) * 1000000000ull +

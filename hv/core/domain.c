@@ -304,7 +304,9 @@ static int build_platform(struct domain *d)
 {
 	d->start_info = gmem_ram(&d->gm, PVISOR_START_INFO_GVA, PAGE_SIZE);
 	d->shared = gmem_ram(&d->gm, PVISOR_SHARED_INFO_GVA, PAGE_SIZE);
-	d->shared->mem_target_pages = d->shared->mem_max_pages = d->mmu.nr_pages;
+	d->mem_target_pages = d->mmu.nr_pages;
+	if (d->cfg->mode != DOMAIN_MODE_FULL)   /* full mode: that page is the guest's RAM */
+		d->shared->mem_target_pages = d->shared->mem_max_pages = d->mmu.nr_pages;
 	fill_start_info(d);
 	if (d->cfg->mode == DOMAIN_MODE_PV)
 		return build_pv_platform(d);
@@ -364,6 +366,28 @@ fail:
 	free(file);
 	domain_destroy(d);
 	return NULL;
+}
+
+static const char *const mode_names[] = {
+	[DOMAIN_MODE_PV] = "pv",
+	[DOMAIN_MODE_HYBRID] = "hybrid",
+	[DOMAIN_MODE_FULL] = "full",
+};
+
+const char *domain_mode_name(enum domain_mode mode)
+{
+	return (unsigned)mode < sizeof(mode_names) / sizeof(mode_names[0]) ? mode_names[mode] : "?";
+}
+
+int domain_mode_parse(const char *name, enum domain_mode *mode)
+{
+	for (unsigned m = 0; m < sizeof(mode_names) / sizeof(mode_names[0]); m++) {
+		if (!strcmp(name, mode_names[m])) {
+			*mode = (enum domain_mode)m;
+			return 0;
+		}
+	}
+	return -1;
 }
 
 int domain_check(const struct domain_config *cfg)

@@ -107,13 +107,19 @@ struct domain {
 	pthread_cond_t finished;
 	pthread_cond_t resumed;      /* control.c: paused went false */
 	bool paused;                 /* control.c; under lock */
-	struct timespec paused_since;
+	uint64_t mem_target_pages;   /* control.c: mem-set (the shared info page
+	                                holds the guest's copy, which it may write) */
 	struct timespec created;     /* CLOCK_MONOTONIC */
 	enum domain_outcome outcome; /* first one set wins */
 	struct domain_bus buses[DOMAIN_MAX_BUSES];   /* device.h */
 	unsigned nr_buses;
 	int exit_status;
 };
+
+/* "pv", "hybrid", "full": the names --mode takes and the toolstack shows. */
+const char *domain_mode_name(enum domain_mode mode);
+/* NAME to *mode: 0, or -1 for no such mode. */
+int domain_mode_parse(const char *name, enum domain_mode *mode);
 
 /* Builds a domain from cfg. Returns NULL after logging a one-line error. */
 /* Checks what can be checked without KVM: the image against the

@@ -191,48 +191,48 @@ static int write_file(const char *path, const char *text)
 	return 0;
 }
 
-/* Field 22 of /proc/PID/stat: when the process started, in clock ticks
- * since boot. With the pid it names one process for good. 0: no such. */
-static unsigned long long process_start(pid_t pid)
+/* The fields of /proc/PID/stat after the command name, from field 3
+ * (the state) on, into buf. NULL when there is no such process. */
+static const char *stat_fields(pid_t pid, char *buf, size_t len)
 {
-	char path[64], buf[1024], *p;
-	unsigned long long start = 0;
+	char path[64], *p;
 	ssize_t n;
 	int fd;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
+		return NULL;
+	n = read(fd, buf, len - 1);
 	close(fd);
 	if (n <= 0)
-		return 0;
+		return NULL;
 	buf[n] = '\0';
-	if (!(p = strrchr(buf, ')')))
-		return 0;
-	/* after ") ": state is field 3; starttime is field 22 */
-	if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
-		   &start) != 1)
+	p = strrchr(buf, ')');  /* the name may hold spaces and parentheses */
+	return p && p[1] == ' ' ? p + 2 : NULL;
+}
+
+/* Field 22: when the process started, in clock ticks since boot. With the
+ * pid it names one process for good. 0: no such process. */
+static unsigned long long process_start(pid_t pid)
+{
+	char buf[1024];
+	const char *f = stat_fields(pid, buf, sizeof(buf));
+	unsigned long long start = 0;
+
+	if (!f || sscanf(f, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
+			 &start) != 1)
 		return 0;
 	return start;
 }
 
 double dom_cpu_seconds(const struct dom_record *r)
 {
-	char path[64], buf[1024], *p;
-	unsigned long long utime = 0, stime = 0;
-	ssize_t n;
-	int fd;
+	char buf[1024];
+	const char *f = r->pid > 0 ? stat_fields(r->pid, buf, sizeof(buf)) : NULL;
+	unsigned long long utime, stime;
 
-	if (r->pid <= 0)
-		return 0;
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)r->pid);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0 || (buf[n] = '\0', !(p = strrchr(buf, ')'))) ||
-	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime, &stime) != 2)
+	/* fields 14 and 15 */
+	if (!f || sscanf(f, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime, &stime) != 2)
 		return 0;
 	return (double)(utime + stime) / (double)sysconf(_SC_CLK_TCK);
 }

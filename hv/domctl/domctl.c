@@ -58,11 +58,6 @@ static struct json_object *error_reply(const char *code, const char *message)
 	return e;
 }
 
-static const char *mode_name(enum domain_mode m)
-{
-	return m == DOMAIN_MODE_FULL ? "full" : m == DOMAIN_MODE_HYBRID ? "hybrid" : "pv";
-}
-
 static struct json_object *method_info(struct domctl *ctl, struct json_object *params,
 				       struct json_object **error)
 {
@@ -77,7 +72,7 @@ static struct json_object *method_info(struct domctl *ctl, struct json_object *p
 	json_object_object_add(o, "id", json_object_new_int(info.domid));
 	json_object_object_add(o, "pid", json_object_new_int(getpid()));
 	json_object_object_add(o, "state", json_object_new_string(info.paused ? "paused" : "running"));
-	json_object_object_add(o, "mode", json_object_new_string(mode_name(info.mode)));
+	json_object_object_add(o, "mode", json_object_new_string(domain_mode_name(info.mode)));
 	json_object_object_add(o, "vcpus", json_object_new_int((int)info.vcpus));
 	json_object_object_add(o, "boots", json_object_new_int64((int64_t)info.boot_count + 1));
 	json_object_object_add(o, "mem_bytes", json_object_new_int64((int64_t)info.mem_bytes));
