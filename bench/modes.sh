@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# bench/modes.sh: PV vs hybrid vs full virtualization (issue 4). Runs
-# bench/guests/modes.c, one boot per workload, mode and N, in each of
-# `pvisor run --mode=pv|hybrid|full`: once with N operations and once
-# with N = 0 (the same boot and setup), both under --stats, and derives
+# bench/modes.sh: PV vs hybrid vs full virtualization (issue 4) vs binary
+# translation (issue 15). Runs bench/guests/modes.c, one boot per
+# workload, mode and N, in each of `pvisor run --mode=pv|hybrid|full` and,
+# as modes `qemu` and `qemu-kvm`, the same image on QEMU's PC through
+# tools/qemu-run (TCG, or QEMU on KVM): once with N operations and once
+# with N = 0 (the same boot and setup), pvisor's under --stats (QEMU
+# counts no exits for us: n/a), and derives
 #
 #   µs/op     the guest's own clock around the N operations / ops (timer:
 #             minus the time asked to sleep)
@@ -22,11 +25,14 @@
 #
 #   bash bench/modes.sh          (B=build; root for net_tx, else n/a)
 #
-# Environment: MODES ("pv hybrid full"), WORKLOADS (all), N_<mode>_<workload>
-# (ops per run, e.g. N_full_console=4096), REPEATS_<mode> (pairs of boots
+# Environment: MODES ("pv hybrid full"; add qemu and/or qemu-kvm),
+# WORKLOADS (all), N_<mode>_<workload>
+# (ops per run, e.g. N_full_console=4096; N_qemu_kvm_cpu), REPEATS_<mode> (pairs of boots
 # per figure, the median kept: 5), TIMEOUT (seconds per boot, 180),
 # OUT ($B/bench/modes), UPDATE_DOCS (1; bench/run sets 0), REPORT_ONLY (1:
-# no boots, rewrite the report from the last run's $OUT/runs.tsv).
+# no boots, rewrite the report from the last run's $OUT/runs.tsv),
+# SECTION (the docs/benchmarks.md heading the report replaces), HOST_KIND
+# (the host's description, when detection cannot tell: a nested machine).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B=${B:-build}
@@ -43,7 +49,7 @@ source tests/net/netns.sh
 for f in "$B/pvisor" "$IMG"; do
 	[[ -f $f ]] || { echo "bench/modes.sh: $f is not built (make all)" >&2; exit 1; }
 done
-mkdir -p "$OUT"
+mkdir -p "$OUT" "$B/bench"
 work=$(mktemp -d)
 cleanup() {
 	net_teardown
@@ -69,10 +75,24 @@ declare -A N_DEFAULT=(
 	[pv.net_tx]=200000    [hybrid.net_tx]=5000    [full.net_tx]=5000
 	[pv.mmu]=50           [hybrid.mmu]=3          [full.mmu]=3
 	[pv.ctxsw]=200000     [hybrid.ctxsw]=4000     [full.ctxsw]=4000
+	# QEMU's TCG translates guest code once and runs the translation;
+	# its devices are emulated in-process, so an "exit" costs a function
+	# call, not a world switch. QEMU on KVM exits as pvisor's full mode.
+	[qemu.null]=50000     [qemu-kvm.null]=50000
+	[qemu.cpu]=20000000   [qemu-kvm.cpu]=200000000
+	[qemu.clock]=1000000  [qemu-kvm.clock]=1000000
+	[qemu.timer]=2000     [qemu-kvm.timer]=2000
+	[qemu.console]=1048576 [qemu-kvm.console]=1048576
+	[qemu.blk_qd1]=5000   [qemu-kvm.blk_qd1]=2000
+	[qemu.blk_qd32]=5000  [qemu-kvm.blk_qd32]=2000
+	[qemu.blk_seq]=1000   [qemu-kvm.blk_seq]=300
+	[qemu.net_tx]=20000   [qemu-kvm.net_tx]=5000
+	[qemu.mmu]=10         [qemu-kvm.mmu]=10
+	[qemu.ctxsw]=50000    [qemu-kvm.ctxsw]=20000
 )
 
-ops_for() {  # MODE WORKLOAD
-	local var="N_$1_$2"
+ops_for() {  # MODE WORKLOAD (qemu-kvm's variables say qemu_kvm)
+	local var="N_${1//-/_}_$2"
 	echo "${!var:-${N_DEFAULT[$1.$2]:-1000}}"
 }
 
@@ -102,9 +122,14 @@ printf 'mode\tworkload\trep\tn\trc\tops\tns\texits\tdoorbells\twall_s\treason\n'
 boot() {
 	local mode=$1 w=$2 rep=$3 n=$4 label=$OUT/$1_$2_$3_$4 rc=0 t0 t1 ns="" ops="" ex="" db="" why=""
 	local -a args=(run --stats --timeout "$TIMEOUT" --cmdline "$w $n")
-	local -a pre=()
+	local -a pre=() runner=("$B/pvisor")
 
-	[[ $mode != pv ]] && args+=("--mode=$mode")
+	case $mode in
+	pv) ;;
+	qemu) runner=(tools/qemu-run); args+=(--accel tcg) ;;
+	qemu-kvm) runner=(tools/qemu-run); args+=(--accel kvm) ;;
+	*) args+=("--mode=$mode") ;;
+	esac
 	case $w in
 	blk_*) args+=(--disk "$disk") ;;
 	net_tx)
@@ -123,7 +148,7 @@ boot() {
 		;;
 	esac
 	t0=$(date +%s.%N)
-	"${pre[@]}" timeout -k 5 $((TIMEOUT + 15)) "$B/pvisor" "${args[@]}" "$IMG" \
+	"${pre[@]}" timeout -k 5 $((TIMEOUT + 15)) "${runner[@]}" "${args[@]}" "$IMG" \
 		>"$label.out" 2>"$label.err" </dev/null || rc=$?
 	t1=$(date +%s.%N)
 	[[ $w == net_tx ]] && net_teardown
@@ -155,13 +180,13 @@ boot() {
 # full, pv, ...): host noise hits all alike.
 maxreps=0
 for mode in $MODES; do
-	var=REPEATS_$mode
+	var=REPEATS_${mode//-/_}
 	(( ${!var:-5} > maxreps )) && maxreps=${!var:-5}
 done
 for w in $WORKLOADS; do
 	for ((r = 1; r <= maxreps; r++)); do
 		for mode in $MODES; do
-			var=REPEATS_$mode
+			var=REPEATS_${mode//-/_}
 			(( r > ${!var:-5} )) && continue
 			n=$(ops_for "$mode" "$w")
 			echo "bench/modes.sh: $w, $mode mode, N = $n and N = 0 (run $r)..." >&2
@@ -178,22 +203,28 @@ elapsed=$(cat "$OUT/elapsed" 2>/dev/null || echo 0)
 
 # ---- the report ------------------------------------------------------------------------
 
-if [[ -d /sys/module/kvm_pvm ]] || grep -qs '^kvm_pvm' /proc/modules; then
+if [[ -n ${HOST_KIND:-} ]]; then
+	kind=$HOST_KIND
+elif [[ -d /sys/module/kvm_pvm ]] || grep -qs '^kvm_pvm' /proc/modules; then
 	kind="nested PVM KVM (kvm_pvm module; pagetable-based, no hardware virtualization)"
 else
 	kind="hardware-assisted KVM"
 fi
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')
 
+SECTION=${SECTION:-## PV vs hybrid vs full virtualization (issue 4)}
 python3 - "$runs" "$B/bench/modes.md" "$SVG" "$kind" "$cpu, $(nproc) cores; kernel $(uname -r)" \
-	"$elapsed" "$MODES" "$WORKLOADS" <<'PY'
+	"$elapsed" "$MODES" "$WORKLOADS" "$SECTION" <<'PY'
 # Turns runs.tsv into the markdown section and the SVG chart (standard
 # library only).
 import csv, math, sys, datetime, textwrap
 
-runs_path, md_path, svg_path, kind, cpu, elapsed, modes, workloads = sys.argv[1:9]
+runs_path, md_path, svg_path, kind, cpu, elapsed, modes, workloads, section = sys.argv[1:10]
 modes, workloads = modes.split(), workloads.split()
-ALL_MODES = ["pv", "hybrid", "full"]
+PVISOR_MODES = ["pv", "hybrid", "full"]
+QEMU_MODES = [m for m in ("qemu", "qemu-kvm") if m in modes]
+ALL_MODES = PVISOR_MODES + QEMU_MODES
+NAME = {"pv": "PV", "hybrid": "hybrid", "full": "full", "qemu": "QEMU TCG", "qemu-kvm": "QEMU KVM"}
 LABEL = {
     "null": "exit: `outb` to an unowned/null port",
     "cpu": "CPU: one 6-instruction loop iteration",
@@ -242,6 +273,8 @@ def figure_one(mode, w, rep):
     if big["rc"] != "0" or ns is None or not ops:
         return None, None, big["n"], big["reason"] or "failed"
     us = ns / ops / 1000.0
+    if mode in QEMU_MODES:
+        return us, None, big["n"], ""
     if zero is None or zero["rc"] != "0" or num(zero["exits"]) is None or num(big["exits"]) is None:
         why = zero["reason"] if zero is not None and zero["reason"] else "no exit count"
         return us, None, big["n"], "exits: " + why
@@ -296,7 +329,7 @@ for m in ALL_MODES:
 
 out = []
 p = out.append
-p("## PV vs hybrid vs full virtualization (issue 4)")
+p(section)
 p("")
 p("bench/modes.sh (run by bench/run, or alone) boots one guest binary,")
 p("bench/guests/modes.c, which uses only the portable pv_* calls, with")
@@ -346,15 +379,23 @@ p("- N per boot is in the last column: hybrid and full mode run the guest")
 p("  kernel at CPL0, which this host emulates, so they get up to 400× fewer")
 p("  operations than PV.")
 p("")
-p("| workload (op) | PV µs/op | hybrid µs/op | full µs/op | PV exits/op | hybrid exits/op | full exits/op | full/PV | N: pv / hybrid / full |")
-p("|---|---|---|---|---|---|---|---|---|")
+if QEMU_MODES:
+    p("- QEMU columns: the same image booted by tools/qemu-run on QEMU's PC")
+    p("  (`-machine pc`, PVH entry, the guest's native drivers: PIIX IDE,")
+    p("  RTL8139, 16550, 8254), TCG or KVM; QEMU counts no exits for us.")
+head = (["%s µs/op" % NAME[m] for m in ALL_MODES] + ["%s exits/op" % NAME[m] for m in PVISOR_MODES]
+        + ["full/PV"] + ["%s/PV" % NAME[m] for m in QEMU_MODES]
+        + ["N: " + " / ".join(ALL_MODES)])
+p("| workload (op) | " + " | ".join(head) + " |")
+p("|---" * (len(head) + 1) + "|")
 for w in workloads:
-    cells = [cell_us(m, w) for m in ALL_MODES] + [cell_ex(m, w) for m in ALL_MODES]
+    cells = [cell_us(m, w) for m in ALL_MODES] + [cell_ex(m, w) for m in PVISOR_MODES]
     cells.append(fmt_ratio(fig[("full", w)][0], fig[("pv", w)][0]))
+    cells += [fmt_ratio(fig[(m, w)][0], fig[("pv", w)][0]) for m in QEMU_MODES]
     cells.append(" / ".join(fig[(m, w)][2] or "–" for m in ALL_MODES))
     p("| %s | %s |" % (LABEL.get(w, w), " | ".join(cells)))
 p("")
-p("![µs per operation, log scale](bench-modes.svg)")
+p("![µs per operation, log scale](%s)" % svg_path.rsplit("/", 1)[-1])
 p("")
 if notes:
     p("Not measured (n/a):")
@@ -423,7 +464,7 @@ if hi == lo:
     hi = lo + 1
 def y(v):
     return T + ph - (math.log10(v) - lo) / (hi - lo) * ph
-COL = {"pv": "#2b6cb0", "hybrid": "#d69e2e", "full": "#c53030"}
+COL = {"pv": "#2b6cb0", "hybrid": "#d69e2e", "full": "#c53030", "qemu": "#38a169", "qemu-kvm": "#805ad5"}
 s = []
 a = s.append
 a('<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" font-family="sans-serif" font-size="12">' % (W, H, W, H))
@@ -439,7 +480,7 @@ a('<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="#333"/>' % (L, T, L, T + ph))
 a('<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="#333"/>' % (L, T + ph, W - R, T + ph))
 a('<text transform="translate(16,%d) rotate(-90)" text-anchor="middle">µs/op</text>' % (T + ph // 2))
 gw = pw / max(len(workloads), 1)
-bw = gw * 0.8 / 3
+bw = gw * 0.8 / len(ALL_MODES)
 for i, w in enumerate(workloads):
     x0 = L + i * gw + gw * 0.1
     for j, m in enumerate(ALL_MODES):
@@ -456,9 +497,9 @@ for i, w in enumerate(workloads):
     a('<text x="%.1f" y="%d" text-anchor="end" transform="rotate(-35 %.1f %d)">%s</text>'
       % (cx, T + ph + 16, cx, T + ph + 16, w))
 for j, m in enumerate(ALL_MODES):
-    lx = W - R - 260 + j * 88
+    lx = W - R - 88 * len(ALL_MODES) + j * 88
     a('<rect x="%d" y="12" width="12" height="12" fill="%s"/>' % (lx, COL[m]))
-    a('<text x="%d" y="22">%s</text>' % (lx + 16, m))
+    a('<text x="%d" y="22">%s</text>' % (lx + 16, NAME[m]))
 a('</svg>')
 with open(svg_path, "w") as f:
     f.write("\n".join(s) + "\n")
@@ -469,12 +510,11 @@ echo "bench/modes.sh: wrote $B/bench/modes.md and $SVG ($elapsed s in all)" >&2
 # Standalone: put the section into docs/benchmarks.md in place of the old
 # one, or before the hand-written analysis (bench/notes.md) the first time.
 if [[ $UPDATE_DOCS == 1 ]]; then
-	python3 - docs/benchmarks.md "$B/bench/modes.md" <<'PY'
+	python3 - docs/benchmarks.md "$B/bench/modes.md" "$SECTION" <<'PY'
 import sys
-doc_path, sec_path = sys.argv[1:3]
+doc_path, sec_path, head = sys.argv[1:4]
 doc = open(doc_path).read()
 sec = open(sec_path).read().rstrip("\n") + "\n\n"
-head = "## PV vs hybrid vs full virtualization (issue 4)"
 if head in doc:
     start = doc.index(head)
     # the section ends at the next "## " heading or the notes' marker

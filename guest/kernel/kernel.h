@@ -16,8 +16,10 @@
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-/* main.c */
+/* main.c: the program's main(), and the kernel's first C function,
+ * entered by start.S (pvisor) or by pvh_boot.c (a PVH loader). */
 int main(int argc, char **argv);
+__attribute__((__noreturn__)) void kernel_start(struct pvisor_start_info *si);
 
 /* args.c */
 void args_parse(const char *cmdline);

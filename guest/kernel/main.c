@@ -31,8 +31,6 @@ static void check_start_info(const struct pvisor_start_info *si)
 /* Runs on the boot stack with events masked (in PV mode; the platform's
  * init masks them natively). The platform comes first: everything after it,
  * a panic included, uses its operations. */
-__attribute__((__noreturn__)) void kernel_start(struct pvisor_start_info *si);
-
 void kernel_start(struct pvisor_start_info *si)
 {
 	boot_info = *si;

@@ -136,6 +136,11 @@ size_t pv_pages_managed(void)
 	return nr_managed;
 }
 
+size_t pv_page_table_pages(void)
+{
+	return platform->table_pages();
+}
+
 /* ---- C library hooks (override guest/lib's weak defaults) ------------------ */
 
 void *__pages_alloc(unsigned long npages)

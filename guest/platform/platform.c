@@ -5,7 +5,9 @@
  *   CPUID 0x40000000 says "pvisorpvisor" and 0x40000001 ebx has
  *     PVISOR_CPUID_PV_CPU                -> pv
  *     only PVISOR_CPUID_PV_DEVICES       -> hybrid
- *   no signature                         -> full
+ *   no signature                         -> full, or native when the
+ *                                           kernel came in through the PVH
+ *                                           entry (another PC: QEMU's)
  *
  * A kernel entered at CPL3 can only be a PV guest (a pvisor without the
  * CPUID leaves enters PV guests there too), so the privilege level
@@ -15,6 +17,7 @@
 #include "platform.h"
 
 const struct platform_ops *platform;
+bool platform_pvh_entered;
 void (*platform_kick_entry)(void);
 
 static void cpuid(uint32_t leaf, uint32_t *a, uint32_t *b, uint32_t *c, uint32_t *d)
@@ -63,7 +66,7 @@ static const struct platform_ops *detect(void)
 		return &platform_pv;
 	if (bits & PVISOR_CPUID_PV_DEVICES)
 		return &platform_hybrid;
-	return &platform_full;
+	return platform_pvh_entered ? &platform_native : &platform_full;
 }
 
 void platform_install(const struct pvisor_start_info *si)

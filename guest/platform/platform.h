@@ -8,6 +8,9 @@
  *           interrupt controller, plus pvisor's event channels and virtio
  *           devices (guest/platform/native/native_platform.c)
  *   full    CPL0, emulated PC hardware only (the same file)
+ *   native  the same kernel on a PC that is not pvisor's, entered through
+ *           the PVH boot protocol (native/pvh_boot.c): full mode's CPU and
+ *           devices, PCI-discovered NICs, the end through isa-debug-exit
  *
  * No other kernel file knows which one runs: they call these operations
  * (or the pv_* functions built on them). The event model is the same on
@@ -25,7 +28,7 @@
 #include <pv/events.h>
 
 struct platform_ops {
-	const char *name;			/* "pv", "hybrid" or "full" */
+	const char *name;		/* "pv", "hybrid", "full" or "native" */
 
 	/* Brings the platform up; called first thing, on the boot stack,
 	 * events masked, before anything else of the kernel runs. */
@@ -79,6 +82,9 @@ struct platform_ops {
 
 	/* Exits this vCPU has taken so far; 0 when the machine cannot tell. */
 	uint64_t (*exits)(void);
+
+	/* Pages of page tables taken from the page allocator (pv/mm.h). */
+	size_t (*table_pages)(void);
 };
 
 extern const struct platform_ops *platform;
@@ -95,11 +101,16 @@ static inline void platform_kick(void)
 /* platform.c: detects the machine and installs its operations. */
 void platform_install(const struct pvisor_start_info *si);
 
-/* The three implementations: pv/platform_pv.c and
+/* The four implementations: pv/platform_pv.c and
  * native/native_platform.c. */
 extern const struct platform_ops platform_pv;
 extern const struct platform_ops platform_hybrid;
 extern const struct platform_ops platform_full;
+extern const struct platform_ops platform_native;
+
+/* Set by native/pvh_boot.c before kernel_start(): the kernel came in
+ * through the PVH entry, so the PC is not pvisor's. */
+extern bool platform_pvh_entered;
 
 /* pv/platform_pv.c: hypercall-based operations the hybrid platform shares. */
 long hypercall_console_write(const void *buf, size_t len);

@@ -1,6 +1,9 @@
 /* irqchip.h: KVM's in-kernel interrupt controller (LAPIC, IOAPIC, 8259
- * pair) of a hybrid or full domain, and its ISA interrupt lines. ISA IRQ
- * n is IOAPIC pin n (include/pvisor/platform.h names the lines). */
+ * pair) of a hybrid or full domain, and its ISA interrupt lines, wired as
+ * a PC wires them (the MP specification's default configuration, which
+ * QEMU follows too): ISA IRQ n is 8259 input n and IOAPIC pin n, except
+ * IRQ 0 (the PIT), which is IOAPIC pin 2, and IRQ 2, the 8259 cascade,
+ * which reaches no pin (include/pvisor/platform.h names the lines). */
 #ifndef PVISOR_IRQCHIP_H
 #define PVISOR_IRQCHIP_H
 

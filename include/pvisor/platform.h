@@ -30,8 +30,11 @@
 #define PVISOR_EXITPORT_REBOOT       1u
 #define PVISOR_EXITPORT_CRASH        2u
 
-/* ISA interrupt lines (IOAPIC pin n = IRQ n, edge, active high). */
+/* ISA interrupt lines: edge, active high, on IOAPIC pin n = IRQ n except
+ * IRQ 0, which arrives on pin 2, as in the MP specification's default
+ * configuration and on other PCs (QEMU's; ACPI's override of IRQ 0). */
 #define PVISOR_IRQ_PIT           0u
+#define PVISOR_IOAPIC_PIN_PIT    2u
 #define PVISOR_IRQ_COM1          4u
 #define PVISOR_IRQ_EVENTS        5u   /* hybrid: event channel upcall */
 #define PVISOR_IRQ_RTC           8u

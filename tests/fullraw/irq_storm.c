@@ -58,7 +58,7 @@ static void start_storm(void)
 	outb(0x21, 0xff);                 /* mask the 8259 pair */
 	outb(0xa1, 0xff);
 	mmio_write32(LAPIC_SVR, 0x1ff);   /* LAPIC on, spurious vector 0xff */
-	ioapic_route(PVISOR_IRQ_PIT, 0x20);
+	ioapic_route(PVISOR_IOAPIC_PIN_PIT, 0x20);
 	ioapic_route(PVISOR_IRQ_COM1, 0x24);
 	ioapic_route(PVISOR_IRQ_RTC, 0x28);
 	outb(0x43, 0x34);                 /* channel 0, lo/hi, mode 2 */

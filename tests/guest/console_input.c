@@ -1,18 +1,22 @@
 /* pvisor-test: exit=0 stdin=hello pvisor\nsecond line\n stdout=echo: second line */
 /* console_input.c: bytes on pvisor's stdin reach the guest through the
  * console read hypercall and VIRQ_CONSOLE, in order, followed by end of
- * input (0) when stdin closes. */
+ * input (0) when stdin closes. A UART has no end of input: there, the
+ * command line "bytes=25" ends the reading after that many bytes. */
 #define TEST_NAME "console_input"
 #include "pvtest.h"
+#include <stdlib.h>
 #include <string.h>
 
-int main(void)
+int main(int argc, char **argv)
 {
 	char buf[256], line[256];
-	size_t len = 0, total = 0;
-	long n;
+	size_t len = 0, total = 0, limit = 0;
+	long n = 0;
 
-	while ((n = pv_console_read(buf, sizeof(buf))) > 0) {
+	if (argc > 1 && strncmp(argv[1], "bytes=", 6) == 0)
+		limit = (size_t)atoi(argv[1] + 6);
+	while ((!limit || total < limit) && (n = pv_console_read(buf, sizeof(buf))) > 0) {
 		for (long i = 0; i < n; i++) {
 			total++;
 			if (buf[i] != '\n') {

@@ -4,10 +4,13 @@
  * opening and closing, and the device's facts. The receive ring and the
  * transmit descriptors are rtl8139_rx.c and rtl8139_tx.c.
  *
- * There is no PCI configuration space: the NICs sit at fixed I/O bases
- * (0xc000 on IRQ 11, 0xc100 on IRQ 10). A base with no NIC reads all
- * ones. Each base's IRQ is bound once, at its first open, to a handler
- * that finds the NIC open there now (a binding cannot be undone).
+ * Where the NICs are: on a PC with PCI (QEMU's) the RTL8139 functions on
+ * bus 0, with the I/O base and interrupt line the firmware assigned
+ * (pci.c), I/O and bus mastering turned on; on pvisor's PC, which has no
+ * PCI, the fixed I/O bases 0xc000 on IRQ 11 and 0xc100 on IRQ 10
+ * (docs/full-virt.md). A base with no NIC reads all ones. Each base's IRQ
+ * is bound once, at its first open, to a handler that finds the NIC open
+ * there now (a binding cannot be undone).
  *
  * Setup after the software reset: RBSTART = the receive ring, CR = RE |
  * TE, RCR = broadcast + our address + multicast (MAR all ones), 64 KiB
@@ -15,7 +18,12 @@
  * transmit buffers; IMR = ROK | RER | RXOVW | FOVW | TER, and TOK while a
  * sender waits for a descriptor (rtl8139_tx.c). The handler reads ISR,
  * acknowledges exactly what it read by writing it back, and posts the
- * receive and/or transmit semaphore. */
+ * receive and/or transmit semaphore; it reads again until ISR is clear,
+ * because the line is edge-triggered at the IOAPIC while a PCI RTL8139
+ * holds its INTA# asserted as long as any enabled ISR bit is set: an
+ * event that arrives between the read and the acknowledgement would
+ * otherwise keep the line high, with no new edge, until a wait slice
+ * ends. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,12 +33,16 @@
 #include <pv/thread.h>
 #include <pv/time.h>
 #include <pvisor/platform.h>
+#include "pci.h"
 #include "rtl8139.h"
 
 #define RTL_SLOTS		2
 #define RTL_RESET_TIMEOUT_NS	PV_NSEC_PER_SEC
 #define RTL_WAIT_SLICE_NS	PV_NSEC_PER_SEC		/* with an interrupt */
 #define RTL_POLL_SLICE_NS	PV_NSEC_PER_MSEC	/* without one */
+#define RTL_PCI_VENDOR		0x10ec
+#define RTL_PCI_DEVICE		0x8139
+#define RTL_IRQ_ROUNDS		8	/* ISR reads per interrupt, at most */
 
 /* One fixed I/O base, its IRQ and whichever NIC is open there. */
 struct rtl_slot {
@@ -40,10 +52,12 @@ struct rtl_slot {
 	struct rtl8139 *open;		/* the handle, NULL while closed */
 };
 
+/* pvisor's fixed bases, replaced by what PCI finds where there is PCI. */
 static struct rtl_slot slots[RTL_SLOTS] = {
 	{ .io = PVISOR_PORT_NIC0, .irq = PVISOR_IRQ_NIC0 },
 	{ .io = PVISOR_PORT_NIC1, .irq = PVISOR_IRQ_NIC1 },
 };
+static bool slots_known;
 
 static struct pv_mutex open_lock;	/* slots[].open, .port */
 
@@ -56,19 +70,8 @@ uint32_t rtl_phys(const void *p)
 
 /* Upcall context: read and acknowledge ISR (masked bits that are set
  * too: TOK while no sender waits), wake the direction(s) that wait. */
-static void rtl_irq(unsigned int port, void *arg)
+static void rtl_irq_handle(struct rtl8139 *nic, uint16_t isr)
 {
-	struct rtl_slot *slot = arg;
-	struct rtl8139 *nic = slot->open;
-	uint16_t isr;
-
-	(void)port;
-	isr = inw(slot->io + RTL_ISR);
-	if (isr == 0 || isr == 0xffff)
-		return;
-	outw(slot->io + RTL_ISR, isr);
-	if (!nic)
-		return;
 	if (isr & RTL_INT_RX) {
 		nic->stats.rx_events++;
 		if (isr & (RTL_INT_RXOVW | RTL_INT_FOVW))
@@ -79,6 +82,23 @@ static void rtl_irq(unsigned int port, void *arg)
 	if ((isr & RTL_INT_TX) && nic->tx.waiting) {
 		nic->stats.tx_events++;
 		pv_sem_post(&nic->tx.wake);
+	}
+}
+
+static void rtl_irq(unsigned int port, void *arg)
+{
+	struct rtl_slot *slot = arg;
+	struct rtl8139 *nic = slot->open;
+
+	(void)port;
+	for (unsigned round = 0; round < RTL_IRQ_ROUNDS; round++) {
+		uint16_t isr = inw(slot->io + RTL_ISR);
+
+		if (isr == 0 || isr == 0xffff)
+			return;
+		outw(slot->io + RTL_ISR, isr);
+		if (nic)
+			rtl_irq_handle(nic, isr);
 	}
 }
 
@@ -116,11 +136,33 @@ static bool nic_present(uint16_t io)
 	       (inl(io + RTL_IDR0) != 0xffffffffu || inw(io + RTL_IDR0 + 4) != 0xffff);
 }
 
+/* Once, under open_lock: the PCI functions replace the fixed bases. */
+static void discover_slots(void)
+{
+	struct pci_function f;
+	unsigned n;
+
+	if (slots_known)
+		return;
+	slots_known = true;
+	for (n = 0; n < RTL_SLOTS && pci_find(RTL_PCI_VENDOR, RTL_PCI_DEVICE, n, &f); n++) {
+		if (!f.io_base)
+			break;
+		pci_enable_io_dma(&f);
+		slots[n].io = f.io_base;
+		slots[n].irq = f.irq;
+	}
+	if (n > 0)
+		for (; n < RTL_SLOTS; n++)
+			slots[n].io = 0;	/* no second NIC */
+}
+
 /* The slot of the nth NIC present, or NULL. */
 static struct rtl_slot *find_slot(unsigned nth)
 {
+	discover_slots();
 	for (unsigned i = 0; i < RTL_SLOTS; i++)
-		if (nic_present(slots[i].io) && nth-- == 0)
+		if (slots[i].io && nic_present(slots[i].io) && nth-- == 0)
 			return &slots[i];
 	return NULL;
 }

@@ -29,6 +29,10 @@ void *pv_pages_alloc(size_t npages);
 void pv_pages_free(void *p, size_t npages);
 size_t pv_pages_free_count(void);	/* pages free now         */
 size_t pv_pages_managed(void);		/* pages the allocator owns */
+/* Pages the kernel's own page tables took from the allocator: on the
+ * native platforms, which grow their tables as address space is used
+ * (and keep them); 0 under PV, where the hypervisor holds the tables. */
+size_t pv_page_table_pages(void);
 
 static inline uint64_t pv_virt_to_pfn(const void *identity_va)
 {

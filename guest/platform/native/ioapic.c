@@ -1,5 +1,7 @@
-/* ioapic.c: the IO APIC at its default address. ISA IRQ n is pin n (no
- * interrupt overrides on this machine), edge-triggered, active high; each
+/* ioapic.c: the IO APIC at its default address. ISA IRQ n is pin n,
+ * except IRQ 0 (the PIT), which is pin 2 (the MP specification's default
+ * configuration: pvisor's PC and QEMU's both wire it so), all
+ * edge-triggered, active high; each
  * routed pin goes to LAPIC 0 in fixed, physical delivery. Pins come out of
  * reset masked, and stay so until a driver binds them. */
 #include <pvisor/platform.h>
@@ -19,13 +21,20 @@ static void write_reg(uint32_t index, uint32_t value)
 	base[IOWIN / 4] = value;
 }
 
-void ioapic_route(unsigned int pin, uint8_t vector)
+static unsigned int pin_of(unsigned int irq)
 {
+	return irq == PVISOR_IRQ_PIT ? PVISOR_IOAPIC_PIN_PIT : irq;
+}
+
+void ioapic_route(unsigned int irq, uint8_t vector)
+{
+	unsigned int pin = pin_of(irq);
+
 	write_reg(REDIR_HIGH(pin), 0);		/* destination: APIC id 0 */
 	write_reg(REDIR_LOW(pin), vector);	/* fixed, physical, high, edge, unmasked */
 }
 
-void ioapic_mask(unsigned int pin)
+void ioapic_mask(unsigned int irq)
 {
-	write_reg(REDIR_LOW(pin), REDIR_MASKED);
+	write_reg(REDIR_LOW(pin_of(irq)), REDIR_MASKED);
 }

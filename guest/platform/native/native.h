@@ -47,6 +47,7 @@ void native_idt_init(void);
 void native_paging_init(uint64_t nr_pages);
 long native_mmu_update(const struct pvisor_mmu_update *reqs, size_t n, uint64_t *done);
 bool native_va_writable(uintptr_t va);
+size_t native_table_pages(void);	/* taken from the page allocator */
 
 /* native_vectors.c: the C side of every stub. Returns the frame to
  * deliver (where it must be: it may have to move) or NULL to resume the

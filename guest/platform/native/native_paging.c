@@ -34,6 +34,7 @@ typedef uint64_t table_t[ENTRIES] __attribute__((aligned(4096)));
 
 static table_t pml4, pdpt_low, pd_low[BOOT_GIBS], pt_first, pt_last;
 static uint64_t ram_pages;
+static size_t tables_taken;	/* pages new_table() took from the allocator */
 
 static uint64_t phys(const void *table)
 {
@@ -113,9 +114,16 @@ static uint64_t *new_table(void)
 {
 	uint64_t *t = pv_pages_alloc(1);
 
-	if (t)
+	if (t) {
 		memset(t, 0, PV_PAGE_SIZE);
+		tables_taken++;
+	}
 	return t;
+}
+
+size_t native_table_pages(void)
+{
+	return tables_taken;
 }
 
 /* Replaces the 2 MiB page *pde by a table of the same 512 small pages. */

@@ -1,4 +1,4 @@
-/* native_platform.c: the native platform's two operation tables
+/* native_platform.c: the native platform's three operation tables
  * (platform.h), for a kernel entered at CPL0 on pvisor's emulated PC
  * (docs/full-virt.md):
  *
@@ -8,13 +8,15 @@
  *           output; everything else is the kernel's own.
  *   full    no pvisor interface: the shared info page is RAM the kernel
  *           owns, ports are local, the console is the UART.
+ *   native  full mode's machine on a PC that is not pvisor's (QEMU's),
+ *           entered through PVH (pvh_boot.c); only the end differs.
  *
  * Both run on their own GDT, IDT and page tables, take interrupts through
  * the LAPIC and IOAPIC, tell time with the TSC calibrated on the PIT and
- * the CMOS clock, time out with PIT channel 0, idle in hlt and end through
- * the exit port. What differs is only what the machine offers. */
+ * the CMOS clock, time out with PIT channel 0 and idle in hlt. What differs is only what the machine offers. */
 #include <errno.h>
 #include <string.h>
+#include <pv/io.h>
 #include <pvisor/platform.h>
 #include "native.h"
 #include "kernel/kernel.h"
@@ -147,10 +149,10 @@ static void exit_port(uint32_t value, const struct pvisor_frame *frame)
 			 : : "a"(value), "d"(PVISOR_EXIT_PORT), "D"(frame) : "memory");
 }
 
-/* A crash report first (once: a fault while reporting just ends), then
- * out through the exit port; if that returns, stop. */
-static void native_shutdown(unsigned int reason, unsigned int status,
-			    const struct pvisor_frame *frame)
+/* Interrupts off, a crash report first (once: a fault while reporting
+ * just ends), every console byte out. */
+static void end_begin(unsigned int reason, unsigned int status,
+		      const struct pvisor_frame *frame)
 {
 	__asm__ volatile("cli" ::: "memory");
 	if (reason == PVISOR_SHUTDOWN_CRASH && !ending) {
@@ -159,10 +161,53 @@ static void native_shutdown(unsigned int reason, unsigned int status,
 	}
 	ending = true;
 	platform->console_flush();
-	exit_port(exit_reason(reason) << PVISOR_EXITPORT_REASON_SHIFT |
-		  (status & PVISOR_EXITPORT_STATUS_MASK), frame);
+}
+
+static __attribute__((__noreturn__)) void halt_forever(void)
+{
 	for (;;)
 		__asm__ volatile("cli; hlt" ::: "memory");
+}
+
+/* pvisor's PC: out through the exit port. */
+static void full_shutdown(unsigned int reason, unsigned int status,
+			  const struct pvisor_frame *frame)
+{
+	end_begin(reason, status, frame);
+	exit_port(exit_reason(reason) << PVISOR_EXITPORT_REASON_SHIFT |
+		  (status & PVISOR_EXITPORT_STATUS_MASK), frame);
+	halt_forever();
+}
+
+/* Another PC (QEMU's): poweroff writes the status to isa-debug-exit (QEMU
+ * then exits with (status << 1) | 1), a crash writes 126, the exit status
+ * `pvisor run` gives a crashed guest (PVISOR_EXIT_CRASH); without that
+ * device, ACPI S5 through the PM1a control register at SeaBIOS's PM base
+ * (the status is lost). Reboot resets through the PIIX/ICH reset control
+ * register, then the keyboard controller. */
+#define PC_DEBUG_EXIT_PORT	0xf4
+#define PC_RESET_CONTROL	0xcf9
+#define PC_RESET_HARD		0x06
+#define PC_KBC_COMMAND		0x64
+#define PC_KBC_PULSE_RESET	0xfe
+#define PC_ACPI_PM1A_CNT	0x604
+#define PC_ACPI_SLEEP_S5	0x2000	/* SLP_EN, SLP_TYP 0 (QEMU's _S5) */
+#define PC_CRASH_STATUS		126
+
+static void pc_shutdown(unsigned int reason, unsigned int status,
+			const struct pvisor_frame *frame)
+{
+	end_begin(reason, status, frame);
+	if (reason == PVISOR_SHUTDOWN_REBOOT) {
+		outb(PC_RESET_CONTROL, PC_RESET_HARD);
+		outb(PC_KBC_COMMAND, PC_KBC_PULSE_RESET);
+	} else {
+		if (reason == PVISOR_SHUTDOWN_CRASH)
+			status = PC_CRASH_STATUS;
+		outb(PC_DEBUG_EXIT_PORT, (uint8_t)status);
+		outw(PC_ACPI_PM1A_CNT, PC_ACPI_SLEEP_S5);
+	}
+	halt_forever();
 }
 
 /* ---- The tables ------------------------------------------------------------------------
@@ -183,7 +228,7 @@ static void native_shutdown(unsigned int reason, unsigned int status,
 	.mmu_update = native_mmu_update, \
 	.memory_op = no_memory_op, \
 	.trap_register = native_trap_register, \
-	.shutdown = native_shutdown
+	.table_pages = native_table_pages
 
 const struct platform_ops platform_hybrid = {
 	.name = "hybrid",
@@ -193,6 +238,7 @@ const struct platform_ops platform_hybrid = {
 	.console_flush = no_console_flush,
 	.device_op = hypercall_device_op,
 	.exits = hypercall_exits,
+	.shutdown = full_shutdown,
 	NATIVE_CPU_OPS,
 };
 
@@ -204,5 +250,19 @@ const struct platform_ops platform_full = {
 	.console_flush = uart_flush,
 	.device_op = no_device_op,
 	.exits = no_exits,
+	.shutdown = full_shutdown,
+	NATIVE_CPU_OPS,
+};
+
+/* Full mode's machine, but not pvisor's: entered through PVH. */
+const struct platform_ops platform_native = {
+	.name = "native",
+	.init = full_init,
+	.console_write = uart_write,
+	.console_read = uart_read,
+	.console_flush = uart_flush,
+	.device_op = no_device_op,
+	.exits = no_exits,
+	.shutdown = pc_shutdown,
 	NATIVE_CPU_OPS,
 };

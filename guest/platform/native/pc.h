@@ -14,9 +14,9 @@
 void lapic_init(uint8_t spurious_vector);	/* software-enabled, TPR 0 */
 void lapic_eoi(void);
 
-/* ioapic.c: ISA IRQ n is pin n, edge-triggered, active high. */
-void ioapic_route(unsigned int pin, uint8_t vector);	/* to LAPIC 0, unmasked */
-void ioapic_mask(unsigned int pin);
+/* ioapic.c: ISA IRQ n is pin n (IRQ 0: pin 2), edge, active high. */
+void ioapic_route(unsigned int irq, uint8_t vector);	/* to LAPIC 0, unmasked */
+void ioapic_mask(unsigned int irq);
 
 /* pic8259.c: the legacy pair, which the IOAPIC replaces. */
 void pic_mask_all(void);

@@ -6,7 +6,10 @@
  * the receive interrupt; its handler drains the receiver into a ring and
  * raises VIRQ_CONSOLE, which wakes pv_console_read()'s waiters as in PV
  * mode. A UART has no end of input: a reader of a closed stdin waits
- * forever. */
+ * forever. A byte that arrived before uart_init() sits in the 16450-mode
+ * holding register; switching the FIFOs on clears the receiver (16550D
+ * datasheet, FCR bit 0; QEMU's UART and pvisor's both do), so init moves
+ * it into the ring first. */
 #include <errno.h>
 #include <pv/io.h>
 #include <pv/irq.h>
@@ -47,6 +50,8 @@ static uint8_t reg_read(unsigned int reg)
 	return inb((uint16_t)(COM1 + reg));
 }
 
+static unsigned int drain(void);
+
 void uart_init(void)
 {
 	reg_write(REG_IER, 0);
@@ -54,6 +59,7 @@ void uart_init(void)
 	reg_write(REG_DATA, 1);		/* divisor 1: 115200 baud */
 	reg_write(REG_IER, 0);
 	reg_write(REG_LCR, LCR_8N1);
+	drain();			/* what the FIFO switch would lose */
 	reg_write(REG_FCR, FCR_ENABLE_CLEAR);
 	reg_write(REG_MCR, MCR_DTR_RTS_OUT2);
 }
@@ -67,8 +73,13 @@ static void wait_lsr(uint8_t bits)
 		;
 }
 
+/* One write leaves the UART whole: events stay off across its FIFO loads,
+ * so a thread preempted between two of them cannot have its line cut by
+ * another thread's (seen under QEMU with KVM, where the loads take real
+ * time). */
 long uart_write(const void *buf, size_t len)
 {
+	unsigned long flags = pv_events_disable();
 	const char *p = buf;
 	size_t left = len;
 
@@ -80,6 +91,7 @@ long uart_write(const void *buf, size_t len)
 		p += n;
 		left -= n;
 	}
+	pv_events_restore(flags);
 	return (long)len;
 }
 

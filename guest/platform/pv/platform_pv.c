@@ -48,6 +48,12 @@ void no_console_flush(void)
 {
 }
 
+/* pvisor lends the page-table pages (start info pt_pool_pages). */
+static size_t no_table_pages(void)
+{
+	return 0;
+}
+
 /* ---- Time ----------------------------------------------------------------- */
 
 static inline uint64_t rdtsc_ordered(void)
@@ -196,4 +202,5 @@ const struct platform_ops platform_pv = {
 	.device_op = hypercall_device_op,
 	.shutdown = hypercall_shutdown,
 	.exits = hypercall_exits,
+	.table_pages = no_table_pages,
 };
