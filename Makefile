@@ -37,7 +37,7 @@ NOSIMD_SRCS := $(filter-out tests/guest/fpu_context.c,$(wildcard tests/guest/*.c
 	tests/netguests/*.c)) $(wildcard bench/guests/modes.c)
 NOSIMD_IMAGES := $(patsubst %.c,$(B)/nosimd/%.elf,$(NOSIMD_SRCS))
 
-.PHONY: all run test bench clean unit guest deps
+.PHONY: all run test bench clean unit guest deps test-deps
 all: $(B)/pvisor $(B)/pvisor-san guest unit $(BADINPUT_IMAGES) $(BENCH_IMAGES) $(FULLRAW_IMAGES) \
 	$(NOSIMD_IMAGES)
 
@@ -106,6 +106,9 @@ unit: $(UNIT_BINS) $(B)/unit/test_guest_libc
 deps:
 	@bash tools/deps.sh
 
+test-deps:
+	@bash tools/deps.sh test
+
 # Without /dev/kvm the guest boots in the nested-KVM test machine (slow).
 run: deps
 	$(MAKE) $(B)/pvisor guest
@@ -113,11 +116,11 @@ run: deps
 		echo "make run: no /dev/kvm here: booting under nested KVM in QEMU (tests/nested/run)"; \
 		tests/nested/run $(B)/pvisor run; fi
 
-test: deps
+test: test-deps
 	$(MAKE) all
 	bash tests/run
 
-bench: deps
+bench: test-deps
 	$(MAKE) all
 	bash bench/run
 

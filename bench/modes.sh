@@ -17,8 +17,9 @@
 # each op in hybrid and full mode is exits and how much is the rest (CPU
 # emulation of CPL0 code, device work). Writes
 #   $OUT/runs.tsv         one line per boot (raw figures, n/a reasons)
-#   $B/bench/modes.md     the docs/benchmarks.md section (bench/report.sh
-#                         includes it when bench/run made it)
+#   $MD                   the docs/benchmarks.md section ($B/bench/modes.md;
+#                         bench/report.sh includes it and bench/modes_qemu.sh's
+#                         modes-qemu*.md when they exist)
 #   docs/bench-modes.svg  log-scale bar chart of µs/op ($SVG)
 # and, run on its own (not from bench/run), replaces the section in
 # docs/benchmarks.md.
@@ -42,6 +43,7 @@ TIMEOUT=${TIMEOUT:-180}
 OUT=${OUT:-$B/bench/modes}
 UPDATE_DOCS=${UPDATE_DOCS:-1}
 SVG=${SVG:-docs/bench-modes.svg}
+MD=${MD:-$B/bench/modes.md}
 IMG=$B/guest/bench/guests/modes.elf
 TAP=pvtap0
 source tests/net/netns.sh
@@ -210,10 +212,17 @@ elif [[ -d /sys/module/kvm_pvm ]] || grep -qs '^kvm_pvm' /proc/modules; then
 else
 	kind="hardware-assisted KVM"
 fi
-cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')
+# The machine of the boots: recorded with them, so that REPORT_ONLY on
+# another machine still names the right one.
+if [[ ${REPORT_ONLY:-0} != 1 ]]; then
+	echo "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(nproc) cores; kernel $(uname -r)" >"$OUT/cpu"
+	echo "$kind" >"$OUT/kind"
+fi
+cpu=$(cat "$OUT/cpu" 2>/dev/null || echo unknown)
+kind=$(cat "$OUT/kind" 2>/dev/null || echo "$kind")
 
 SECTION=${SECTION:-## PV vs hybrid vs full virtualization (issue 4)}
-python3 - "$runs" "$B/bench/modes.md" "$SVG" "$kind" "$cpu, $(nproc) cores; kernel $(uname -r)" \
+python3 - "$runs" "$MD" "$SVG" "$kind" "$cpu" \
 	"$elapsed" "$MODES" "$WORKLOADS" "$SECTION" <<'PY'
 # Turns runs.tsv into the markdown section and the SVG chart (standard
 # library only).
@@ -375,24 +384,34 @@ if sigma:
       " (standard deviation of the")
     p("  N = 0 boots; hybrid and full mode calibrate the TSC by polling the PIT),")
     p("  so exits/op is known to about that / N.")
-p("- N per boot is in the last column: hybrid and full mode run the guest")
-p("  kernel at CPL0, which this host emulates, so they get up to 400× fewer")
-p("  operations than PV.")
+PVM = kind.startswith("nested PVM KVM")
+if PVM:
+    p("- N per boot is in the last column: hybrid and full mode run the guest")
+    p("  kernel at CPL0, which this host emulates, so they get up to 400× fewer")
+    p("  operations than PV.")
+else:
+    p("- N per boot is in the last column, chosen per mode so that each boot")
+    p("  takes seconds.")
 p("")
 if QEMU_MODES:
     p("- QEMU columns: the same image booted by tools/qemu-run on QEMU's PC")
     p("  (`-machine pc`, PVH entry, the guest's native drivers: PIIX IDE,")
     p("  RTL8139, 16550, 8254), TCG or KVM; QEMU counts no exits for us.")
-head = (["%s µs/op" % NAME[m] for m in ALL_MODES] + ["%s exits/op" % NAME[m] for m in PVISOR_MODES]
-        + ["full/PV"] + ["%s/PV" % NAME[m] for m in QEMU_MODES]
-        + ["N: " + " / ".join(ALL_MODES)])
+    p("")
+# The columns of the modes this run has: µs/op, pvisor's exits/op, the
+# ratios to PV of full mode and of QEMU, the N of each.
+shown = [m for m in ALL_MODES if m in modes]
+ratio_modes = [m for m in shown if m in ["full"] + QEMU_MODES] if "pv" in shown else []
+head = (["%s µs/op" % NAME[m] for m in shown]
+        + ["%s exits/op" % NAME[m] for m in shown if m in PVISOR_MODES]
+        + ["%s/PV" % NAME[m] for m in ratio_modes]
+        + ["N: " + " / ".join(shown)])
 p("| workload (op) | " + " | ".join(head) + " |")
 p("|---" * (len(head) + 1) + "|")
 for w in workloads:
-    cells = [cell_us(m, w) for m in ALL_MODES] + [cell_ex(m, w) for m in PVISOR_MODES]
-    cells.append(fmt_ratio(fig[("full", w)][0], fig[("pv", w)][0]))
-    cells += [fmt_ratio(fig[(m, w)][0], fig[("pv", w)][0]) for m in QEMU_MODES]
-    cells.append(" / ".join(fig[(m, w)][2] or "–" for m in ALL_MODES))
+    cells = [cell_us(m, w) for m in shown] + [cell_ex(m, w) for m in shown if m in PVISOR_MODES]
+    cells += [fmt_ratio(fig[(m, w)][0], fig[("pv", w)][0]) for m in ratio_modes]
+    cells.append(" / ".join(fig[(m, w)][2] or "–" for m in shown))
     p("| %s | %s |" % (LABEL.get(w, w), " | ".join(cells)))
 p("")
 p("![µs per operation, log scale](%s)" % svg_path.rsplit("/", 1)[-1])
@@ -404,9 +423,9 @@ if notes:
         p("- " + n)
     p("")
 
-p("### Full mode's cost: exits vs CPU emulation")
-p("")
 if exit_cost:
+    p("### Full mode's cost: exits vs CPU emulation")
+    p("")
     p("One exit, measured by the `null` workload in this run (the trapping")
     p("instruction and its loop included): " + ", ".join(
         "%s %s µs" % (m, fmt(exit_cost[m])) for m in ALL_MODES if m in exit_cost) + ".")
@@ -442,7 +461,7 @@ if cpu_us:
     text = ("CPU: the `cpu` loop is 6 instructions per iteration, so one instruction costs " +
             ", ".join("%s %s ns" % (m, fmt(cpu_us[m] * 1000 / 6)) for m in ALL_MODES if m in cpu_us) +
             " here.")
-    if "full" in cpu_us:
+    if "full" in cpu_us and PVM:
         text += (" Hybrid and full mode run the guest kernel at CPL0, which this host"
                  " emulates instruction by instruction (../shared/DESIGN.md measured ~1.7 µs"
                  " per instruction on a host of the same kind); PV runs it at CPL3, natively.")
@@ -505,12 +524,12 @@ with open(svg_path, "w") as f:
     f.write("\n".join(s) + "\n")
 PY
 
-echo "bench/modes.sh: wrote $B/bench/modes.md and $SVG ($elapsed s in all)" >&2
+echo "bench/modes.sh: wrote $MD and $SVG ($elapsed s in all)" >&2
 
 # Standalone: put the section into docs/benchmarks.md in place of the old
 # one, or before the hand-written analysis (bench/notes.md) the first time.
 if [[ $UPDATE_DOCS == 1 ]]; then
-	python3 - docs/benchmarks.md "$B/bench/modes.md" "$SECTION" <<'PY'
+	python3 - docs/benchmarks.md "$MD" "$SECTION" <<'PY'
 import sys
 doc_path, sec_path, head = sys.argv[1:4]
 doc = open(doc_path).read()

@@ -97,8 +97,9 @@ than veth (round trips: veth/guest). Target ≥ 0.5.
 $(split_rows net)
 
 EOF2
-# PV vs hybrid vs full mode: the section bench/modes.sh wrote, if it ran.
-if [[ -f $d/modes.md ]]; then
-	cat "$d/modes.md"
-fi
+# PV vs hybrid vs full mode, and vs QEMU (bench/modes_qemu.sh): the
+# sections bench/modes.sh wrote, where they were run.
+for section in modes.md modes-qemu.md modes-qemu-host.md; do
+	[[ -f $d/$section ]] && cat "$d/$section"
+done
 cat bench/notes.md   # hand-written analysis, kept with the generator

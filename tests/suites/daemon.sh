@@ -571,6 +571,43 @@ daemon_memory() {
 	daemon_cleanup
 }
 
+# A domain's own control socket (STATE/domains/N.sock, hv/domctl/) answers
+# bad requests with an error and keeps serving, and the guest runs on.
+daemon_domctl_bad_input() {
+	local name=daemon/domctl-bad-input img=$B/guest/tests/daemon/sleeper.elf why= sock got
+	wanted_guest "$name" || return 0
+	daemon_start || { fail "$name" "daemon did not start"; return; }
+	pv_ctl create --name d --cmdline tick "$img" >/dev/null || why="create failed"
+	[[ -z $why ]] && ! wait_ticks 1 1 && why="no tick from the guest"
+	sock=$DAEMON_STATE/state/domains/1.sock
+	domctl() { printf '%s' "$1" | timeout 60 python3 tests/daemon/rawapi.py "$sock" send; }
+	while IFS='|' read -r request want; do
+		[[ -n $why ]] && break
+		got=$(domctl "$request"$'\n')
+		[[ $got == *"$want"* ]] || why="'${request:0:60}' got '${got:0:200}', not $want"
+	done <<-'EOF2'
+		not json at all|"bad-json"
+		[1,2,3]|"bad-json"
+		{"pvisor":2,"method":"info"}|"bad-version"
+		{"pvisor":1}|"bad-request"
+		{"pvisor":1,"method":"frobnicate"}|"unknown-method"
+		{"pvisor":1,"method":"mem-set","params":[1]}|"bad-request"
+		{"pvisor":1,"method":"mem-set","params":{"bytes":12345}}|"bad-request"
+		{"pvisor":1,"method":"mem-set","params":{"bytes":"lots"}}|"bad-request"
+		{"pvisor":1,"method":"mem-max","params":{"bytes":1099511627776}}|"out-of-range"
+	EOF2
+	if [[ -z $why ]]; then
+		got=$(head -c 5000 /dev/zero | tr '\0' 'x' | timeout 60 python3 tests/daemon/rawapi.py "$sock" send)
+		[[ $got == *'"too-long"'* || $got == CLOSED ]] || why="a 5000-byte line got '${got:0:200}'"
+	fi
+	[[ -z $why ]] && ! domctl '{"pvisor":1,"method":"info"}'$'\n' | grep -q '"state"' && why="info failed after the bad requests"
+	[[ -z $why ]] && ! wait_ticks 1 3 && why="the guest stopped ticking"
+	[[ -z $why && $(domain_field d state) != running ]] && why="state $(domain_field d state)"
+	unset -f domctl
+	daemon_result "$name" "$why"
+	daemon_cleanup
+}
+
 # sched-credit: weight and cap reach the domain's cgroup, which holds its
 # process; where no cpu controller is writable, it says so.
 daemon_sched_credit() {
@@ -650,6 +687,7 @@ suite_daemon() {
 	daemon_readopt
 	daemon_events
 	daemon_memory
+	daemon_domctl_bad_input
 	daemon_sched_credit
 	daemon_cycles
 	run_console_log_bound

@@ -11,6 +11,7 @@
 #   qemu/blk/*       block guests on QEMU's PIIX IDE disk, checked from the
 #                    host and read back through pvisor's virtio-blk
 #   qemu/net/echo    netecho on QEMU's RTL8139 (PCI): ARP, ping, UDP echo
+#   net/duplex-qemu  the net suite's duplex test on QEMU's RTL8139
 #   qemu/badinput/*  qemu-run's one-line errors
 # Uses blk_pattern (blk.sh) and the net suite's helpers (net.sh).
 # shellcheck shell=bash disable=SC2154
@@ -133,16 +134,33 @@ qemu_blk() {
 	rm -f "$img"
 }
 
+# Both disks of the primary IDE channel (master and slave) at once, from
+# the blk suite's multi-disk guest, checked from the host.
+qemu_blk_two_disks() {
+	local name=qemu/blk/two-disks i imgs=() args=() blk_dir=$tmp BLK_TIMEOUT=200 blk_why
+	wanted "$name" || return 0
+	for i in 0 1; do
+		imgs+=("$tmp/qemu-two$i.img")
+		rm -f "${imgs[i]}"
+		truncate -s $((i + 1))M "${imgs[i]}"
+		args+=(--disk "${imgs[i]}")
+	done
+	if ! blk_guest "$QEMU_RUN" blk_multi "2 2048 4096" "${args[@]}"; then
+		fail "$name" "$blk_why"
+	elif ! blk_why=$(blk_pattern check "${imgs[0]}" 100) ||
+		! blk_why=$(blk_pattern check "${imgs[1]}" 101); then
+		fail "$name" "from the host: $blk_why"
+	else
+		pass "$name"
+	fi
+	rm -f "${imgs[@]}"
+}
+
 # netecho on QEMU's RTL8139, which QEMU attaches to a TAP it creates in a
 # fresh namespace; the traffic checks are the net suite's.
 qemu_net_echo() {
 	local name=qemu/net/echo label=qemu-echo count why
 	wanted "$name" || return 0
-	if ! why=$(net_available); then
-		skip "$name" "$why"
-		return
-	fi
-	net_build_peer || { fail "$name" "cannot build net_peer"; return; }
 	count=$((1 + NET_PINGS + NET_DATAGRAMS))
 	if ! net_boot "$label" "$QEMU_RUN" "$(net_image guest/apps/netecho)" 60 "tap=$NET_TAP" \
 		"ip=$NET_GUEST_IP count=$count" ||
@@ -165,6 +183,20 @@ qemu_net_echo() {
 		pass "$name"
 	fi
 	net_done
+}
+
+# The NIC tests, in namespaces, when this host can make them.
+qemu_net_tests() {
+	local why
+	wanted qemu/net/echo || wanted net/duplex-qemu || return 0
+	if ! why=$(net_available); then
+		skip qemu/net "$why"
+		return
+	fi
+	net_build_peer || { fail qemu/net "cannot build net_peer: $(head -c 200 "$tmp/net_peer.err")"; return; }
+	qemu_net_echo
+	# Two threads sending and receiving at once (the net suite's test).
+	KVM_MISSING='' net_test_duplex "$QEMU_RUN" qemu
 }
 
 qemu_badinput() {
@@ -191,5 +223,6 @@ suite_qemu() {
 	qemu_boot_tests
 	qemu_guest_tests
 	qemu_blk
-	qemu_net_echo
+	qemu_blk_two_disks
+	qemu_net_tests
 }
