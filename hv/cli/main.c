@@ -23,6 +23,7 @@
 #include "disk/disk_spec.h"
 #include "hw/pc.h"
 #include "lib/log.h"
+#include "lib/std_fds.h"
 #include "net/net_spec.h"
 #include "virtio/blk.h"
 #include "virtio/console.h"
@@ -432,6 +433,7 @@ out:
 
 int main(int argc, char **argv)
 {
+	std_fds_ensure();
 	if (argc < 2) {
 		usage(stderr);
 		return PVISOR_EXIT_ERROR;

@@ -10,6 +10,7 @@
 #include "cli/run_io.h"
 #include "domctl/domctl.h"
 #include "lib/log.h"
+#include "lib/std_fds.h"
 
 int run_io_parse_log(struct run_io *io, const char *spec)
 {
@@ -70,6 +71,8 @@ int run_io_open(struct run_io *io, struct console *console)
 		in_fd = io->input_pipe[0];
 	}
 	console_init(console, out_fd, in_fd);
+	if (out_fd == STDOUT_FILENO && std_fd_was_closed(STDOUT_FILENO))
+		console_discard_output(console, "standard output is closed");
 	if (io->log_path && console_bound_log(console, io->log_path, io->log_max) < 0)
 		goto fail;
 	if (io->control_path && !(io->ctl = domctl_start(io->control_path, console, io->input_pipe[1])))

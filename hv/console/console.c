@@ -3,6 +3,7 @@
 #include <string.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/eventfd.h>
@@ -87,45 +88,76 @@ static void account_out(struct console *c, size_t bytes)
 		rotate_log(c);
 }
 
-static int write_all(struct console *c, const void *buf, size_t len)
+/* A write that may go on: interrupted, or a non-blocking out_fd that is
+ * full (wait until it drains). */
+static bool retry_write(const struct console *c, ssize_t n)
+{
+	struct pollfd p = { .fd = c->out_fd, .events = POLLOUT };
+
+	if (n >= 0 || errno == EINTR)
+		return n < 0;
+	if (errno != EAGAIN)
+		return false;
+	return poll(&p, 1, -1) >= 0 || errno == EINTR;
+}
+
+/* out_fd refused a write (a closed pipe, a full disk): say so once and
+ * skip it from now on. The guest is told its output went out (it cannot
+ * do anything about it), and the console log's and attached clients'
+ * copies go on. */
+static void output_failed(struct console *c)
+{
+	if (!c->out_failed)
+		log_errno("console output failed; the guest's output is discarded from now on");
+	c->out_failed = true;
+}
+
+void console_discard_output(struct console *c, const char *why)
+{
+	log_error("%s: the guest's console output is discarded", why);
+	c->out_failed = true;
+}
+
+static void write_all(struct console *c, const void *buf, size_t len)
 {
 	const uint8_t *p = buf;
 
-	while (len) {
+	while (len && !c->out_failed) {
 		ssize_t n = write(c->out_fd, p, len);
 
-		if (n < 0 && errno == EINTR)
+		if (retry_write(c, n))
 			continue;
-		if (n <= 0)
-			return -1;
+		if (n <= 0) {
+			output_failed(c);
+			return;
+		}
 		p += n;
 		len -= (size_t)n;
 	}
-	return 0;
 }
 
-int console_write(struct console *c, const void *buf, size_t len)
+void console_write(struct console *c, const void *buf, size_t len)
 {
 	struct iovec iov = { (void *)buf, len };
-	int rc;
 
 	pthread_mutex_lock(&c->out_lock);
 	mirror_out(c, &iov, 1);
-	rc = write_all(c, buf, len);
+	write_all(c, buf, len);
 	account_out(c, len);
 	pthread_mutex_unlock(&c->out_lock);
-	return rc;
 }
 
-static int writev_all(struct console *c, struct iovec *iov, int cnt)
+static void writev_all(struct console *c, struct iovec *iov, int cnt)
 {
-	while (cnt > 0) {
+	while (cnt > 0 && !c->out_failed) {
 		ssize_t n = writev(c->out_fd, iov, cnt > IOV_MAX ? IOV_MAX : cnt);
 
-		if (n < 0 && errno == EINTR)
+		if (retry_write(c, n))
 			continue;
-		if (n <= 0)
-			return -1;
+		if (n <= 0) {
+			output_failed(c);
+			return;
+		}
 		/* Skip what was written; a partial buffer keeps its rest. */
 		while (cnt > 0 && (size_t)n >= iov->iov_len) {
 			n -= (ssize_t)iov->iov_len;
@@ -137,22 +169,19 @@ static int writev_all(struct console *c, struct iovec *iov, int cnt)
 			iov->iov_len -= (size_t)n;
 		}
 	}
-	return 0;
 }
 
-int console_writev(struct console *c, struct iovec *iov, int cnt)
+void console_writev(struct console *c, struct iovec *iov, int cnt)
 {
 	size_t total = 0;
-	int rc;
 
 	for (int i = 0; i < cnt; i++)
 		total += iov[i].iov_len;
 	pthread_mutex_lock(&c->out_lock);
 	mirror_out(c, iov, cnt > IOV_MAX ? IOV_MAX : cnt);
-	rc = writev_all(c, iov, cnt);
+	writev_all(c, iov, cnt);
 	account_out(c, total);
 	pthread_mutex_unlock(&c->out_lock);
-	return rc;
 }
 
 /* Tells the attached domain; called with c->lock held so that the domain

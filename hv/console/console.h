@@ -36,6 +36,7 @@ struct console {
 	int mirror_fd;                /* -1: none */
 	char *log_path;               /* NULL: out_fd is not a bounded log */
 	uint64_t log_max, log_size;
+	bool out_failed;              /* out_fd refused a write: said once, now skipped */
 };
 
 void console_init(struct console *c, int out_fd, int in_fd);
@@ -53,11 +54,16 @@ void console_destroy(struct console *c);
  * thread whenever input (or its end) arrives; NULL: none. After it
  * returns the previous notify is never called again. */
 void console_attach(struct console *c, void (*notify)(void *ctx), void *ctx);
-/* Writes all of buf to the output. Returns 0 or -1. */
-int console_write(struct console *c, const void *buf, size_t len);
-/* Writes all of the iovec (which it may change) to the output: 0 or -1. */
+/* The output goes nowhere from now on (why: one line on stderr); the
+ * mirror and the log still get it. */
+void console_discard_output(struct console *c, const char *why);
+/* Writes all of buf to the output (and its mirror and log). An output
+ * that refuses a write is reported once on stderr and skipped from then
+ * on: the guest cannot do anything about it, so it is never told. */
+void console_write(struct console *c, const void *buf, size_t len);
+/* The same for an iovec (which it may change). */
 struct iovec;
-int console_writev(struct console *c, struct iovec *iov, int cnt);
+void console_writev(struct console *c, struct iovec *iov, int cnt);
 /* Moves up to len pending input bytes into buf: count, 0 at end of input,
  * or -1 when none is pending yet (starts the reader on first use). */
 long console_read(struct console *c, void *buf, size_t len);

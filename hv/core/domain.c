@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <elf.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -329,6 +331,7 @@ struct domain *domain_create(const struct domain_config *cfg)
 	d->kvm_fd = d->vm_fd = -1;
 	d->gm.memfd = -1;
 	pthread_mutex_init(&d->lock, NULL);
+	pthread_mutex_init(&d->held_lock, NULL);
 	init_monotonic_cond(&d->finished);
 	pthread_cond_init(&d->resumed, NULL);
 	clock_gettime(CLOCK_MONOTONIC, &d->created);
@@ -420,6 +423,38 @@ bool domain_finished(struct domain *d)
 	return __atomic_load_n(&d->outcome, __ATOMIC_SEQ_CST) != OUTCOME_RUNNING;
 }
 
+/* The timeout holds whatever the guest's devices do: when a thread of the
+ * domain cannot stop (blocked writing console output that nobody reads),
+ * the process ends TIMEOUT_GRACE_S after the timeout anyway, as a kill -9
+ * would end it (which every disk format here survives). The message is
+ * written only if stderr can take it now. */
+#define TIMEOUT_GRACE_S 5
+
+static void *timeout_deadline(void *arg)
+{
+	static const char msg[] = "pvisor: the domain did not stop within 5 s of its timeout "
+				  "(blocked console output?); exiting\n";
+	struct pollfd err = { .fd = STDERR_FILENO, .events = POLLOUT };
+
+	(void)arg;
+	sleep(TIMEOUT_GRACE_S);
+	if (poll(&err, 1, 0) == 1 && (err.revents & POLLOUT))
+		(void)!write(STDERR_FILENO, msg, sizeof(msg) - 1);
+	_exit(PVISOR_EXIT_TIMEOUT);
+}
+
+static void start_timeout_deadline(void)
+{
+	pthread_attr_t attr;
+	pthread_t t;
+
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	if (pthread_create(&t, &attr, timeout_deadline, NULL) != 0)
+		log_error("cannot start the timeout's deadline thread");
+	pthread_attr_destroy(&attr);
+}
+
 static void wait_for_outcome(struct domain *d)
 {
 	struct timespec until;
@@ -442,6 +477,7 @@ static void wait_for_outcome(struct domain *d)
 					   : pthread_cond_wait(&d->finished, &d->lock);
 	pthread_mutex_unlock(&d->lock);
 	if (rc == ETIMEDOUT && !domain_finished(d)) {
+		start_timeout_deadline();	/* first: stderr may block too */
 		log_error("guest timed out after %g s; stopping it", d->cfg->timeout_s);
 		domain_finish(d, OUTCOME_TIMEOUT, 0);
 	}
@@ -490,5 +526,6 @@ void domain_destroy(struct domain *d)
 	pthread_cond_destroy(&d->finished);
 	pthread_cond_destroy(&d->resumed);
 	pthread_mutex_destroy(&d->lock);
+	pthread_mutex_destroy(&d->held_lock);
 	free(d);
 }

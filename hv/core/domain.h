@@ -104,6 +104,10 @@ struct domain {
 	struct vcpu vcpus[1];
 
 	pthread_mutex_t lock;
+	/* Devices' pops record the buffers they hold, and the balloon checks
+	 * and takes a page, under this lock (hypercall.c, virtio/virtqueue.c):
+	 * a page a device holds cannot be ballooned out. */
+	pthread_mutex_t held_lock;
 	pthread_cond_t finished;
 	pthread_cond_t resumed;      /* control.c: paused went false */
 	bool paused;                 /* control.c; under lock */

@@ -1,7 +1,9 @@
 /* hypercall.c: hypercall dispatch and the handlers for each number
  * (include/pvisor/hypercall.h). Arguments arrive in rdi, rsi, rdx, r10, r8
  * through KVM's sync-regs area; the result goes back in rax. Every pointer
- * goes through guest_access.h; every request is copied before it is
+ * goes through guest_access.h and is checked before the call changes any
+ * state (batches resolve theirs as spans first), so a call that fails on
+ * a pointer has had no effect; every request is copied before it is
  * validated. */
 #include <sched.h>
 #include <string.h>
@@ -32,8 +34,7 @@ static long console_write_op(struct vcpu *v, uint64_t buf, uint64_t len)
 
 	if (guest_copy_from(&d->view, v->iobuf, buf, n) < 0)
 		return -PVISOR_EFAULT;
-	if (console_write(d->cfg->console, v->iobuf, n) < 0)
-		return -PVISOR_EAGAIN;
+	console_write(d->cfg->console, v->iobuf, n);
 	d->stats.console_bytes += n;
 	return (long)n;
 }
@@ -145,26 +146,29 @@ static long hc_event_channel_op(struct vcpu *v, const uint64_t a[5])
 	return rc;
 }
 
-/* Applies a batch of page-table updates, copying requests in chunks so
- * each is read exactly once; one TLB flush at the end if any present
+/* Applies a batch of page-table updates. Both pointers are resolved
+ * before anything changes (a bad one fails the call with no effect, and
+ * the batch may unmap their pages without losing them); each request is
+ * copied exactly once, in chunks; one TLB flush at the end if any present
  * mapping changed. */
 static long hc_mmu_update(struct vcpu *v, const uint64_t a[5])
 {
 	struct domain *d = v->dom;
 	struct pvisor_mmu_update chunk[MMU_CHUNK];
-	uint64_t reqs = a[0], count = a[1], done_gva = a[2], done = 0;
+	struct guest_span reqs, done_at;
+	uint64_t count = a[1], done_gva = a[2], done = 0;
 	bool flush = false;
 	long rc = 0;
 
 	if (count > PVISOR_MMU_BATCH_MAX)
 		return -PVISOR_E2BIG;
+	if (guest_span_resolve(&d->view, &reqs, a[0], count * sizeof(chunk[0]), 0) < 0 ||
+	    (done_gva && guest_span_resolve(&d->view, &done_at, done_gva, sizeof(done), 1) < 0))
+		return -PVISOR_EFAULT;
 	while (done < count && rc == 0) {
 		uint64_t n = count - done < MMU_CHUNK ? count - done : MMU_CHUNK;
 
-		if (guest_copy_from(&d->view, chunk, reqs + done * sizeof(chunk[0]), n * sizeof(chunk[0])) < 0) {
-			rc = -PVISOR_EFAULT;
-			break;
-		}
+		guest_span_read(&reqs, done * sizeof(chunk[0]), chunk, n * sizeof(chunk[0]));
 		for (uint64_t i = 0; i < n; i++) {
 			rc = pv_mmu_check(&d->mmu, chunk[i].va, chunk[i].pte);
 			if (rc == 0)
@@ -180,20 +184,24 @@ static long hc_mmu_update(struct vcpu *v, const uint64_t a[5])
 		if (gmem_flush_tlb(&d->gm) < 0)
 			domain_finish(d, OUTCOME_ERROR, 0);
 	}
-	if (done_gva && guest_copy_to(&d->view, done_gva, &done, sizeof(done)) < 0)
-		return -PVISOR_EFAULT;
+	if (done_gva)
+		guest_span_write(&done_at, 0, &done, sizeof(done));
 	return rc;
 }
 
+/* A page a device holds (a ring, or a buffer of a chain in flight) stays:
+ * the check and the decrease are one step under held_lock, which device
+ * pops take too, so a pop after the decrease finds the page ballooned
+ * (and breaks its queue) instead of holding it. */
 static long memory_op_one(struct domain *d, uint64_t cmd, uint64_t pfn)
 {
 	long rc;
 
 	if (cmd == PVISOR_MEM_INCREASE_RESERVATION)
 		return pv_mmu_increase(&d->mmu, pfn);
-	if (domain_bus_pins_pfn(d, pfn))
-		return -PVISOR_EBUSY;
-	rc = pv_mmu_decrease(&d->mmu, pfn);
+	pthread_mutex_lock(&d->held_lock);
+	rc = domain_bus_pins_pfn(d, pfn) ? -PVISOR_EBUSY : pv_mmu_decrease(&d->mmu, pfn);
+	pthread_mutex_unlock(&d->held_lock);
 	if (rc == 0 && gmem_discard_page(&d->gm, pfn) < 0) {
 		pv_mmu_increase(&d->mmu, pfn);
 		return -PVISOR_ENOMEM;
@@ -205,19 +213,20 @@ static long hc_memory_op(struct vcpu *v, const uint64_t a[5])
 {
 	struct domain *d = v->dom;
 	uint64_t cmd = a[0], pfns = a[1], count = a[2], done = 0;
+	struct guest_span list;
 	long rc = 0;
 
 	if (cmd != PVISOR_MEM_INCREASE_RESERVATION && cmd != PVISOR_MEM_DECREASE_RESERVATION)
 		return -PVISOR_ENOSYS;
 	if (count > PVISOR_MEMORY_OP_MAX)
 		return -PVISOR_E2BIG;
+	/* The whole list is resolved first: a bad pointer changes nothing. */
+	if (guest_span_resolve(&d->view, &list, pfns, count * sizeof(uint64_t), 0) < 0)
+		return -PVISOR_EFAULT;
 	for (; done < count; done++) {
 		uint64_t pfn;
 
-		if (guest_copy_from(&d->view, &pfn, pfns + done * sizeof(pfn), sizeof(pfn)) < 0) {
-			rc = -PVISOR_EFAULT;
-			break;
-		}
+		guest_span_read(&list, done * sizeof(pfn), &pfn, sizeof(pfn));
 		rc = memory_op_one(d, cmd, pfn);
 		if (rc)
 			break;

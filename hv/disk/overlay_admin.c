@@ -207,7 +207,9 @@ static int open_commit(struct commit *cm, const char *top_path, const char *base
 	base_path = base_override ? base_override : cm->hdr.base_path;
 	snprintf(report->base_path, sizeof(report->base_path), "%s", base_path);
 	report->resumed = cm->hdr.flags & OVL_FLAG_COMMITTING;
-	if (blk_image_open(&cm->base, base_path, BLK_IMAGE_WRITABLE, err, errlen) < 0)
+	if (ovl_base_path_check(base_path, top_path, err, errlen) < 0 ||
+	    blk_image_open(&cm->base, base_path, BLK_IMAGE_WRITABLE, err, errlen) < 0 ||
+	    ovl_base_check(&cm->base, base_path, &cm->top, top_path, err, errlen) < 0)
 		return -1;
 	if (cm->base.size != cm->hdr.virtual_size ||
 	    (!report->resumed && !ovl_base_matches(&cm->hdr, &cm->base)))
@@ -285,6 +287,24 @@ static void inspect_base(struct overlay_info *info)
 	blk_image_close(&base);
 }
 
+/* A header naming the overlay itself, or another overlay, as its base is
+ * corrupt, not merely out of date: an error (a missing or changed base is
+ * reported by inspect_base and is not). */
+static int base_is_possible(const struct overlay_info *info, const struct blk_image *top,
+			    const char *top_path, char *err, size_t errlen)
+{
+	struct blk_image base;
+	int rc;
+
+	if (ovl_base_path_check(info->hdr.base_path, top_path, err, errlen) < 0)
+		return -1;
+	if (blk_image_open(&base, info->hdr.base_path, BLK_IMAGE_NO_LOCK, err, errlen) < 0)
+		return 0;	/* missing: inspect_base says so */
+	rc = ovl_base_check(&base, info->hdr.base_path, top, top_path, err, errlen);
+	blk_image_close(&base);
+	return rc;
+}
+
 int overlay_inspect(const char *top_path, struct overlay_info *info, char *err, size_t errlen)
 {
 	struct blk_image top;
@@ -297,6 +317,8 @@ int overlay_inspect(const char *top_path, struct overlay_info *info, char *err, 
 	rc = ovl_header_read(top.fd, top.size, top_path, &info->hdr, err, errlen);
 	if (rc == 0 && ovl_bitmap_read(top.fd, &info->hdr, &bitmap) < 0)
 		rc = errmsg(err, errlen, "cannot read the bitmap of '%s'", top_path);
+	if (rc == 0)
+		rc = base_is_possible(info, &top, top_path, err, errlen);
 	if (rc == 0) {
 		info->allocated = count_allocated(&info->hdr, bitmap);
 		inspect_base(info);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "disk/overlay_format.h"
@@ -208,4 +209,32 @@ int ovl_bitmap_read(int fd, const struct ovl_header *h, uint64_t **bitmap)
 		*bitmap = NULL;
 	}
 	return rc;
+}
+
+/* ---- What a base may be ---------------------------------------------------- */
+
+static bool same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
+}
+
+int ovl_base_path_check(const char *base_path, const char *top_path, char *err, size_t errlen)
+{
+	struct stat base, top;
+
+	if (stat(base_path, &base) == 0 && stat(top_path, &top) == 0 && same_file(&base, &top))
+		return errmsg(err, errlen, "overlay '%s' has itself as its base", top_path);
+	return 0;
+}
+
+int ovl_base_check(const struct blk_image *base, const char *base_path,
+		   const struct blk_image *top, const char *top_path, char *err, size_t errlen)
+{
+	if (same_file(&base->st, &top->st))
+		return errmsg(err, errlen, "overlay '%s' and its base '%s' are the same file",
+			      top_path, base_path);
+	if (ovl_has_magic(base->fd))
+		return errmsg(err, errlen, "base '%s' of overlay '%s' is itself a pvisor overlay; "
+			      "a base must be a raw image", base_path, top_path);
+	return 0;
 }

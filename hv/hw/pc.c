@@ -62,7 +62,8 @@ static int uart_output(void *ctx, const void *buf, size_t len)
 {
 	struct machine *m = ctx;
 
-	return console_write(m->console, buf, len);
+	console_write(m->console, buf, len);
+	return 0;
 }
 
 static long uart_input(void *ctx, void *buf, size_t len)

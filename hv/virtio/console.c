@@ -74,8 +74,7 @@ static void write_batch(struct vdev *dev, struct console_dev *c, unsigned nchain
 			bytes += c->out[k].bufs[i].len;
 		}
 	}
-	if (console_writev(c->con, c->iov, (int)n) < 0)
-		log_errno("console output");
+	console_writev(c->con, c->iov, (int)n);
 	__atomic_add_fetch(&dev->dom->stats.console_bytes, bytes, __ATOMIC_RELAXED);
 }
 

@@ -185,7 +185,8 @@ static int gather_chains(struct vdev *dev, struct net_dev *n, struct virtqueue *
 		}
 		if (rc == 0)
 			return 0;
-		if (c->readable_bytes || c->bufs[0].len < NET_HDR) {
+		/* nbufs 0: only zero-length descriptors, nothing to write into. */
+		if (c->readable_bytes || c->nbufs == 0 || c->bufs[0].len < NET_HDR) {
 			vdev_mark_broken(dev, "receive chain must be writable, its first buffer at least "
 					      "12 bytes");
 			return -1;

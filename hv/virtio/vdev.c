@@ -81,9 +81,11 @@ void vdev_destroy(struct vdev *dev)
 	vdev_reset(dev);
 	if (dev->ops && dev->ops->destroy)
 		dev->ops->destroy(dev);
-	for (unsigned q = 0; q < PVISOR_DEVICE_MAX_QUEUES; q++)
+	for (unsigned q = 0; q < PVISOR_DEVICE_MAX_QUEUES; q++) {
 		if (dev->queues[q].kick_fd >= 0)
 			close(dev->queues[q].kick_fd);
+		free(dev->queues[q].held);
+	}
 	if (dev->stop_fd >= 0)
 		close(dev->stop_fd);
 	free(dev);
@@ -133,9 +135,19 @@ static int setup_queue(struct vdev *dev, unsigned q, const struct pvisor_device_
 	    range_in_fixed_pages(dq->avail_gpa, pvisor_virtq_avail_bytes(dq->size)) ||
 	    range_in_fixed_pages(dq->used_gpa, pvisor_virtq_used_bytes(dq->size)))
 		return -PVISOR_EINVAL;
+	if (vq->held_size < dq->size) {
+		free(vq->held);
+		vq->held_size = 0;
+		vq->held = calloc(dq->size, sizeof(*vq->held));
+		if (!vq->held)
+			return -PVISOR_ENOMEM;
+		vq->held_size = dq->size;
+	}
 	if (vq_init(&vq->vq, &dev->dom->view, dq->size, dq->desc_gpa, dq->avail_gpa, dq->used_gpa,
 		    dev->features) < 0)
 		return -PVISOR_EINVAL;
+	vq->vq.held = vq->held;
+	vq->vq.hold_lock = &dev->dom->held_lock;
 	vq->event_port = dq->event_port;
 	vq->kicks = vq->notifies = 0;
 	pin_rings(dev, q, dq);
@@ -283,6 +295,9 @@ bool vdev_pins_pfn(const struct vdev *dev, uint64_t pfn)
 		return false;
 	for (unsigned i = 0; i < dev->nr_queues * 3; i++)
 		if (pfn >= dev->ring_first_pfn[i] && pfn <= dev->ring_last_pfn[i])
+			return true;
+	for (unsigned q = 0; q < dev->nr_queues; q++)
+		if (vq_holds_pfn(&dev->queues[q].vq, pfn))
 			return true;
 	return false;
 }

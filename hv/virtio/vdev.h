@@ -81,6 +81,8 @@ struct vdev_queue {
 	uint32_t event_port;         /* bound to the backend while running */
 	uint64_t kicks;              /* doorbell writes the backend consumed */
 	uint64_t notifies;           /* events raised to the guest */
+	struct vq_span *held;        /* vq.held's storage, held_size entries */
+	uint16_t held_size;
 };
 
 struct vdev_stats {
@@ -136,7 +138,9 @@ struct pvisor_device *vdev_entry(const struct vdev *dev);
 int vdev_start(struct vdev *dev);
 int vdev_reset(struct vdev *dev);
 
-/* Is guest page pfn one of the rings of this running device? */
+/* Does this running device hold guest page pfn: one of its rings, or a
+ * buffer of a chain it popped and has not pushed? Call with the domain's
+ * held_lock held (the balloon does, around this and its decrease). */
 bool vdev_pins_pfn(const struct vdev *dev, uint64_t pfn);
 
 /* ---- For device types ---------------------------------------------------- */

@@ -8,10 +8,12 @@
  * builtins with the orderings docs/virtqueue.md explains. */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "core/guest_phys.h"
+#include "core/layout.h"
 #include "virtio/virtqueue.h"
 
 _Static_assert(sizeof(struct pvisor_virtq_desc) == 16, "descriptor layout");
@@ -231,13 +233,30 @@ static unsigned chain_limit(const struct virtqueue *vq)
 	return vq->size < VQ_MAX_CHAIN ? vq->size : VQ_MAX_CHAIN;
 }
 
-int vq_pop(struct virtqueue *vq, struct vq_chain *chain)
+static struct vq_span chain_span(const struct vq_chain *c)
+{
+	struct vq_span s = { UINT64_MAX, 0 };
+
+	for (unsigned i = 0; i < c->nbufs; i++) {
+		uint64_t first = c->bufs[i].gpa >> PAGE_SHIFT;
+		uint64_t last = (c->bufs[i].gpa + c->bufs[i].len - 1) >> PAGE_SHIFT;
+
+		if (first < s.first_pfn)
+			s.first_pfn = first;
+		if (last > s.last_pfn)
+			s.last_pfn = last;
+	}
+	return s;
+}
+
+static int pop_locked(struct virtqueue *vq, struct vq_chain *chain)
 {
 	struct chain_walk w = { .chain = chain, .limit = chain_limit(vq) };
 	uint16_t slot, head;
 	int rc;
 
 	chain->nbufs = 0;
+	chain->bufs[0] = (struct vq_buf){ 0 };
 	chain->readable_bytes = chain->writable_bytes = 0;
 	if (vq->broken)
 		return -EIO;
@@ -258,9 +277,38 @@ int vq_pop(struct virtqueue *vq, struct vq_chain *chain)
 		return rc;
 	vq->last_avail_idx++;
 	inflight_set(vq, head);
+	if (vq->held)
+		vq->held[head] = chain_span(chain);
 	if (vq->notify_enabled && vq->event_idx)
 		__atomic_store_n(vq->avail_event, vq->last_avail_idx, __ATOMIC_RELAXED);
 	return 1;
+}
+
+int vq_pop(struct virtqueue *vq, struct vq_chain *chain)
+{
+	int rc;
+
+	if (vq->hold_lock)
+		pthread_mutex_lock(vq->hold_lock);
+	rc = pop_locked(vq, chain);
+	if (vq->hold_lock)
+		pthread_mutex_unlock(vq->hold_lock);
+	return rc;
+}
+
+bool vq_holds_pfn(const struct virtqueue *vq, uint64_t pfn)
+{
+	if (!vq->held)
+		return false;
+	for (unsigned w = 0; w < (vq->size + 63u) / 64; w++) {
+		for (uint64_t bits = vq->inflight[w]; bits; bits &= bits - 1) {
+			const struct vq_span *s = &vq->held[w * 64 + (unsigned)__builtin_ctzll(bits)];
+
+			if (pfn >= s->first_pfn && pfn <= s->last_pfn)
+				return true;
+		}
+	}
+	return false;
 }
 
 /* ---- Used ring -------------------------------------------------------------------- */
@@ -280,7 +328,11 @@ int vq_push(struct virtqueue *vq, uint16_t head, uint32_t written)
 	/* Release: the element, and the bytes the device wrote into the
 	 * buffers, are visible before the index that hands them over. */
 	__atomic_store_n(&vq->used->idx, vq->used_idx, __ATOMIC_RELEASE);
+	if (vq->hold_lock)
+		pthread_mutex_lock(vq->hold_lock);
 	inflight_clear(vq, head);
+	if (vq->hold_lock)
+		pthread_mutex_unlock(vq->hold_lock);
 	return 0;
 }
 

@@ -11,6 +11,7 @@
 #ifndef PVISOR_VIRTQUEUE_H
 #define PVISOR_VIRTQUEUE_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -40,6 +41,14 @@ struct vq_chain {
 	uint64_t readable_bytes, writable_bytes;
 };
 
+/* The guest pages a popped chain's buffers lie in, as one span of pfns
+ * [first_pfn, last_pfn]: a superset when the buffers are scattered (the
+ * balloon may then be refused a page between them while the chain is in
+ * flight), empty (first > last) when the chain carries no bytes. */
+struct vq_span {
+	uint64_t first_pfn, last_pfn;
+};
+
 struct virtqueue {
 	struct guest_view g;
 	uint16_t size;
@@ -60,6 +69,12 @@ struct virtqueue {
 	char reason[96];
 	uint64_t desc_fetches;                /* descriptors read from the guest */
 	uint64_t inflight[PVISOR_VIRTQ_MAX_SIZE / 64]; /* popped, not pushed heads */
+	/* What the device holds, for the balloon (vdev.c sets both after
+	 * vq_init; NULL: not tracked): each in-flight head's span, indexed by
+	 * head, and the lock under which pops check and record buffers and
+	 * the balloon asks vq_holds_pfn() before it takes a page. */
+	struct vq_span *held;
+	pthread_mutex_t *hold_lock;
 };
 
 /* Sets up a queue over guest-physical rings. features is the negotiated
@@ -71,8 +86,15 @@ int vq_init(struct virtqueue *vq, const struct guest_view *g, uint16_t size, uin
 	    uint64_t avail_gpa, uint64_t used_gpa, uint64_t features);
 
 /* Takes the next available chain. Returns 1 with *chain filled, 0 when the
- * ring is empty, -EIO when the queue is (or just became) broken. */
+ * ring is empty, -EIO when the queue is (or just became) broken. Entries
+ * of chain->bufs at nbufs and beyond are not the chain's (bufs[0] of a
+ * chain with no bytes is zeroed). Under hold_lock, so that a buffer in a
+ * page the balloon has taken breaks the queue rather than being held. */
 int vq_pop(struct virtqueue *vq, struct vq_chain *chain);
+
+/* Is pfn in a buffer of a chain popped and not yet pushed? Call with
+ * *hold_lock held; false when holds are not tracked. */
+bool vq_holds_pfn(const struct virtqueue *vq, uint64_t pfn);
 
 /* Returns popped chain `head` to the driver with `written` bytes written
  * (at most the chain's writable_bytes). Does not notify. Returns 0; -EINVAL

@@ -8,7 +8,8 @@
  *   PVISOR_MEM_INCREASE_RESERVATION: takes each page back; it reads as zero.
  *     The page must be a ballooned-out RAM pfn (-EINVAL otherwise).
  * Processing stops at the first failing pfn. Returns the number of pages
- * done when at least one was, else the error. */
+ * done when at least one was, else the error. A pfn array that is not all
+ * readable fails the call with -EFAULT before any page changes. */
 #ifndef PVISOR_MEMORY_H
 #define PVISOR_MEMORY_H
 

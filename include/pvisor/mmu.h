@@ -5,7 +5,12 @@
  * (at most PVISOR_MMU_BATCH_MAX) in order. Each sets the 4 KiB leaf mapping
  * of reqs[i].va to reqs[i].pte; pte 0 removes the mapping. It stops at the
  * first invalid request and returns its error; the number of requests
- * applied is stored in the uint64_t at `done` when done is not 0. All
+ * applied is stored in the uint64_t at `done` when done is not 0. Both
+ * pointers are checked before any request is applied: a request array that
+ * is not all readable, or a `done` that is not writable, fails the call
+ * with -EFAULT and nothing applied; and a batch may unmap the pages that
+ * hold its own requests or `done` (they are read and written where they
+ * were when the call began). All
  * applied requests are visible when the call returns: one TLB flush covers
  * the whole batch, and none is needed when the batch only added mappings.
  *

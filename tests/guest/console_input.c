@@ -2,7 +2,10 @@
 /* console_input.c: bytes on pvisor's stdin reach the guest through the
  * console read hypercall and VIRQ_CONSOLE, in order, followed by end of
  * input (0) when stdin closes. A UART has no end of input: there, the
- * command line "bytes=25" ends the reading after that many bytes. */
+ * command line "bytes=25" ends the reading after that many bytes, and
+ * input is sent once the guest says it is reading (bytes that arrive
+ * while the driver switches the UART's FIFOs on are lost, as on any
+ * 16550). */
 #define TEST_NAME "console_input"
 #include "pvtest.h"
 #include <stdlib.h>
@@ -16,6 +19,7 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && strncmp(argv[1], "bytes=", 6) == 0)
 		limit = (size_t)atoi(argv[1] + 6);
+	printf("console_input: reading\n");	/* a tester may wait for this */
 	while ((!limit || total < limit) && (n = pv_console_read(buf, sizeof(buf))) > 0) {
 		for (long i = 0; i < n; i++) {
 			total++;

@@ -11,6 +11,10 @@
  *   rx-small-first   a receive chain whose first buffer cannot hold the
  *                    12-byte header
  *   rx-outside-ram   a receive buffer past the end of RAM
+ *   rx-empty         after a good receive chain came back, a chain of
+ *                    zero-length descriptors only: nothing to write into
+ *                    (the device once wrote the header through the good
+ *                    chain's buffer, which the guest had back)
  *
  * Transmit cases start once a frame from the host arrived (its end of
  * the TAP is up). virtio/net.c's answer: tx-short is dropped and counted (each chain comes
@@ -221,6 +225,23 @@ static int rx_outside_ram(void)
 	return expect_broken_then_recover("a receive buffer outside RAM");
 }
 
+static int rx_empty(void)
+{
+	struct pv_vq_buf good = { gpa(page), 2048 };
+	struct pv_vq_buf empty[2] = { { gpa(page + 2048), 0 }, { gpa(page + 2048), 0 } };
+	uint32_t len = 0;
+
+	CHECK(post(RXQ, &good, 0, 1) == 0 && wait_used(RXQ, &len) == 0 && len > 0,
+	      "the good receive chain did not come back with a frame");
+	memset(page, 0, 2048);
+	CHECK(post(RXQ, empty, 0, 2) == 0, "post failed");
+	CHECK(wait_status(PVISOR_DEVICE_S_BROKEN), "the device kept running (status %d)",
+	      pv_device_status(nic));
+	for (unsigned i = 0; i < 2048; i++)
+		CHECK(page[i] == 0, "the device wrote byte %u of a buffer it no longer held", i);
+	return expect_broken_then_recover("a receive chain of empty descriptors");
+}
+
 static const struct {
 	const char *name;
 	int (*run)(void);
@@ -229,6 +250,7 @@ static const struct {
 	{ "tx-writable", tx_writable },	      { "tx-outside-ram", tx_outside_ram },
 	{ "tx-short", tx_short },	      { "rx-readable", rx_readable },
 	{ "rx-small-first", rx_small_first }, { "rx-outside-ram", rx_outside_ram },
+	{ "rx-empty", rx_empty },
 };
 
 int main(void)

@@ -295,6 +295,50 @@ blk_test_flush_kill_overlay() {
 
 # ---- bad input ------------------------------------------------------------------------
 
+# blk_set_overlay_base OVERLAY PATH: rewrites the base path in OVERLAY's
+# header (hv/disk/overlay_format.c: length at byte 76, path from 128), as
+# create-overlay never would.
+blk_set_overlay_base() {
+	python3 - "$1" "$2" <<'PY'
+import os, sys
+top, base = sys.argv[1], os.path.realpath(sys.argv[2]).encode()
+with open(top, "r+b") as f:
+    h = bytearray(f.read(4096))
+    h[76:80] = len(base).to_bytes(4, "little")
+    h[128:4096] = base + bytes(4096 - 128 - len(base))
+    f.seek(0)
+    f.write(h)
+PY
+}
+
+# Overlay headers that name the overlay itself, or another overlay, as the
+# base: disk info and disk commit refuse them in one line, and the
+# overlay and its base stay as they were.
+blk_bad_overlay_headers() {  # BASE OTHER_OVERLAY
+	local self=$blk_dir/oself.img chained=$blk_dir/ochain.img before
+	rm -f "$self" "$chained"
+	"$PV" disk create-overlay "$self" "$1" >/dev/null 2>&1 &&
+		"$PV" disk create-overlay "$chained" "$1" >/dev/null 2>&1 || {
+		fail badinput/disk-overlay-headers "cannot create the overlays"
+		return
+	}
+	blk_set_overlay_base "$self" "$self"
+	blk_set_overlay_base "$chained" "$2"
+	before=$(blk_sha "$self")
+	expect_error disk-info-overlay-of-itself 125 "has itself as its base" -- "$PVSAN" disk info "$self"
+	expect_error disk-commit-overlay-of-itself 125 "has itself as its base" -- "$PVSAN" disk commit "$self"
+	expect_error disk-info-overlay-of-overlay 125 "is itself a pvisor overlay" -- "$PVSAN" disk info "$chained"
+	expect_error disk-commit-overlay-of-overlay 125 "is itself a pvisor overlay" -- \
+		"$PVSAN" disk commit "$chained"
+	if wanted badinput/disk-overlay-unchanged; then
+		if [[ $(blk_sha "$self") == "$before" ]]; then
+			pass badinput/disk-overlay-unchanged
+		else
+			fail badinput/disk-overlay-unchanged "the refused commit changed the overlay"
+		fi
+	fi
+}
+
 blk_test_bad_input() {
 	local hello=$B/guest/guest/apps/hello.elf img base top pid
 	img=$(blk_image good.img 1M)
@@ -312,6 +356,9 @@ blk_test_bad_input() {
 	rm -f "$top"
 	"$PV" disk create-overlay "$top" "$base" >/dev/null 2>&1
 	expect_error blk-disk-overlay-uring 125 "io=uring" -- "$PVSAN" run --disk "$base,overlay=$top,io=uring" "$hello"
+	blk_bad_overlay_headers "$base" "$top"
+	expect_error_kvm blk-disk-overlay-same-file 125 "has itself as its base" -- \
+		"$PVSAN" run --disk "$top,overlay=$top" "$hello"
 	wanted_guest badinput/blk-disk-locked || return 0
 	# pvisor itself in the background (its --timeout bounds it), so that
 	# blk_cleanup's kill reaches it and not a wrapper.

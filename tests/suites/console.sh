@@ -1,5 +1,6 @@
 # tests/suites/console.sh: the virtio console end to end (sourced by
-# tests/run): bulk output arrives complete and in order, and an interactive
+# tests/run): bulk output arrives complete and in order; a closed standard
+# output is reported once and a blocked one cannot stop --timeout; an interactive
 # guest works in a real terminal (a pseudo-terminal made by script(1)):
 # raw mode while it reads, the escape key, the terminal restored after.
 
@@ -24,6 +25,46 @@ console_bulk_output() {  # BINARY LABEL
 		fail "$name" "$(head -c 200 "$tmp/bulk.why")"
 	else
 		pass "$name"
+	fi
+}
+
+# Output nobody can take: with standard output closed the guest runs to its
+# end, and pvisor says so once on stderr (not once per batch).
+console_output_closed() {
+	local name=console/stdout-closed rc lines
+	wanted_guest "$name" || return 0
+	timeout 60 "$PVSAN" run --timeout 30 --cmdline 20000 \
+		"$B/guest/tests/console/bulk_output.elf" >&- 2>"$tmp/closed.err" </dev/null
+	rc=$?
+	lines=$(grep -c . "$tmp/closed.err")
+	if [[ $rc -ne 0 ]]; then
+		fail "$name" "exit $rc: $(head -c 200 "$tmp/closed.err")"
+	elif [[ $lines -ne 1 ]] || ! grep -q "standard output is closed" "$tmp/closed.err"; then
+		fail "$name" "expected one line about the output, got $lines: $(head -c 300 "$tmp/closed.err")"
+	else
+		pass "$name"
+	fi
+}
+
+# Output nobody reads (a FIFO held open, never read): --timeout still ends
+# pvisor with its own status, 124, well before the outer kill (137).
+console_output_blocked() {
+	local name=console/timeout-while-output-blocked fifo=$tmp/blocked.fifo holder rc
+	wanted_guest "$name" || return 0
+	rm -f "$fifo"
+	mkfifo "$fifo"
+	sleep 300 <>"$fifo" &
+	holder=$!
+	timeout -s KILL 90 "$PVSAN" run --timeout 3 --cmdline 100000000 \
+		"$B/guest/tests/console/bulk_output.elf" >"$fifo" 2>"$tmp/blocked.err" </dev/null
+	rc=$?
+	kill "$holder" 2>/dev/null
+	wait "$holder" 2>/dev/null
+	rm -f "$fifo"
+	if [[ $rc -eq 124 ]]; then
+		pass "$name"
+	else
+		fail "$name" "exit $rc, expected 124: $(head -c 300 "$tmp/blocked.err")"
 	fi
 }
 
@@ -82,6 +123,8 @@ console_escape_key() {
 suite_console() {
 	console_bulk_output "$PV" plain
 	console_bulk_output "$PVSAN" san
+	console_output_closed
+	console_output_blocked
 	if ! command -v script >/dev/null; then
 		skip console/tty-session "script(1) (util-linux) is not installed"
 		skip console/escape-key "script(1) (util-linux) is not installed"

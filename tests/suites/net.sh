@@ -287,7 +287,7 @@ net_hostile_rule() {
 	case $1 in
 	tx-writable) echo "transmit chain has device-writable buffers" ;;
 	tx-outside-ram | rx-outside-ram) echo "is outside RAM" ;;
-	rx-readable | rx-small-first) echo "receive chain must be writable" ;;
+	rx-readable | rx-small-first | rx-empty) echo "receive chain must be writable" ;;
 	*) echo "" ;;
 	esac
 }
@@ -377,7 +377,7 @@ net_run_all() {
 	net_test_duplex "$PV" plain
 	net_test_duplex "$PVSAN" san
 	net_test_bigframe
-	for c in tx-writable tx-outside-ram tx-short rx-readable rx-small-first rx-outside-ram; do
+	for c in tx-writable tx-outside-ram tx-short rx-readable rx-small-first rx-outside-ram rx-empty; do
 		net_hostile_case "$c"
 	done
 	net_test_no_leftovers

@@ -202,7 +202,7 @@ static void create_checks(void)
 	expect_overlay_error("c_base.img", "c_missing.img", "does not exist");
 	write_file(tmp_path("c_raw.img"), base_sized_zeroes, 8192);
 	expect_overlay_error("c_base.img", "c_raw.img", "not a pvisor overlay");
-	expect_overlay_error("c_base.img", "c_base.img", "in use by another process");
+	expect_overlay_error("c_base.img", "c_base.img", "has itself as its base");
 }
 
 /* Writes, discards and zeroes land in the overlay; the base is unchanged;

@@ -627,6 +627,10 @@ static void zero_length_descriptors(void)
 	CHECK_EQ(vq_pop(&vq, &chain), 1);
 	CHECK_EQ(chain.head, 4);
 	CHECK_EQ(chain.nbufs, 0);
+	/* The previous chain's first buffer is not left for a device to
+	 * write through (a net receive chain of empty descriptors did). */
+	CHECK(chain.bufs[0].host == NULL);
+	CHECK_EQ(chain.bufs[0].len, 0);
 	CHECK_EQ(vq_push(&vq, 4, 0), 0);
 
 	/* still subject to the order rule ... */
@@ -638,6 +642,39 @@ static void zero_length_descriptors(void)
 	setup(8, 0);
 	raw_desc(0, RAM_SIZE + 1, 0, 0, 0);
 	pop_breaks(0, "outside RAM or ballooned");
+}
+
+/* A page in a buffer of a popped chain is held until the push, and only
+ * the pages of chains in flight are (what the balloon asks, vdev.c). */
+static void held_pages(void)
+{
+	static struct vq_span held[8];
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	struct seg a[2] = { { DATA_GPA + 0x10, 8, false }, { DATA_GPA + 3 * 4096, 100, true } };
+	struct seg b = { DATA_GPA + 9 * 4096 + 4000, 200, true };   /* straddles two pages */
+	uint64_t p = DATA_GPA / 4096;
+	uint16_t ha, hb;
+
+	setup(8, 0);
+	vq.held = held;
+	vq.hold_lock = &lock;
+	CHECK(!vq_holds_pfn(&vq, p));
+	ha = drv_add(a, 2);
+	hb = drv_add(&b, 1);
+	CHECK(!vq_holds_pfn(&vq, p));                    /* available, not popped */
+	CHECK_EQ(vq_pop(&vq, &chain), 1);
+	CHECK_EQ(chain.head, ha);
+	CHECK(vq_holds_pfn(&vq, p) && vq_holds_pfn(&vq, p + 3));
+	CHECK(!vq_holds_pfn(&vq, p + 9));
+	CHECK_EQ(vq_pop(&vq, &chain), 1);
+	CHECK(vq_holds_pfn(&vq, p + 9) && vq_holds_pfn(&vq, p + 10));
+	CHECK(!vq_holds_pfn(&vq, p + 11) && !vq_holds_pfn(&vq, p - 1));
+	CHECK_EQ(vq_push(&vq, ha, 0), 0);
+	CHECK(!vq_holds_pfn(&vq, p) && !vq_holds_pfn(&vq, p + 3));
+	CHECK(vq_holds_pfn(&vq, p + 9));
+	CHECK_EQ(vq_push(&vq, hb, 0), 0);
+	CHECK(!vq_holds_pfn(&vq, p + 9) && !vq_holds_pfn(&vq, p + 10));
+	CHECK(vq_broken_reason(&vq) == NULL);
 }
 
 static void chain_as_long_as_allowed(void)
@@ -1263,6 +1300,7 @@ int main(void)
 	RUN(indices_wrap_past_65535);
 	RUN(indirect_chains);
 	RUN(zero_length_descriptors);
+	RUN(held_pages);
 	RUN(chain_as_long_as_allowed);
 	RUN(used_notify_flags);
 	RUN(used_notify_event_idx);

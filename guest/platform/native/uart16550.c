@@ -9,7 +9,8 @@
  * forever. A byte that arrived before uart_init() sits in the 16450-mode
  * holding register; switching the FIFOs on clears the receiver (16550D
  * datasheet, FCR bit 0; QEMU's UART and pvisor's both do), so init moves
- * it into the ring first. */
+ * it into the ring first (one arriving between that and the switch is
+ * lost, as on any 16550). */
 #include <errno.h>
 #include <pv/io.h>
 #include <pv/irq.h>
