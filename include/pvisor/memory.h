@@ -3,7 +3,8 @@
  * PVISOR_HC_MEMORY_OP(cmd, gva pfns, count), pfns an array of uint64_t,
  * count at most PVISOR_MEMORY_OP_MAX:
  *   PVISOR_MEM_DECREASE_RESERVATION: gives each RAM page back to the host.
- *     The page must be populated and not mapped anywhere (-EBUSY): unmap it
+ *     The page must be populated, not mapped anywhere and not held by a
+ *     device (a ring, or a buffer of a chain in flight) (-EBUSY): unmap it
  *     with MMU_UPDATE first. Its contents are lost.
  *   PVISOR_MEM_INCREASE_RESERVATION: takes each page back; it reads as zero.
  *     The page must be a ballooned-out RAM pfn (-EINVAL otherwise).
