@@ -7,15 +7,7 @@
 
 #include "daemon/api.h"
 #include "daemon/domlink.h"
-
-static struct json_object *error_reply(const char *code, const char *message)
-{
-	struct json_object *e = json_object_new_object();
-
-	json_object_object_add(e, "code", json_object_new_string(code));
-	json_object_object_add(e, "message", json_object_new_string(message));
-	return e;
-}
+#include "lib/json_line.h"
 
 static double seconds_between(const struct timespec *a, const struct timespec *b)
 {
@@ -77,23 +69,23 @@ static struct json_object *method_create(struct dom_table *t, struct json_object
 
 	if (!params || !json_object_object_get_ex(params, "config", &config) ||
 	    !json_object_is_type(config, json_type_object)) {
-		*error = error_reply("bad-request", "create needs params.config, an object (docs/config.md)");
+		*error = json_line_error("bad-request", "create needs params.config, an object (docs/config.md)");
 		return NULL;
 	}
 	if (json_object_object_get_ex(params, "name", &name) && !json_object_is_type(name, json_type_string)) {
-		*error = error_reply("bad-request", "params.name must be a string");
+		*error = json_line_error("bad-request", "params.name must be a string");
 		return NULL;
 	}
 	if (!json_object_object_get_ex(params, "cwd", &cwd) || !json_object_is_type(cwd, json_type_string) ||
 	    json_object_get_string(cwd)[0] != '/') {
-		*error = error_reply("bad-request", "create needs params.cwd, an absolute directory");
+		*error = json_line_error("bad-request", "create needs params.cwd, an absolute directory");
 		return NULL;
 	}
 	r = dom_create(t, name ? json_object_get_string(name) : NULL,
 		       json_object_to_json_string_ext(config, JSON_C_TO_STRING_PLAIN), json_object_get_string(cwd),
 		       err, sizeof(err));
 	if (!r) {
-		*error = error_reply("create-failed", err);
+		*error = json_line_error("create-failed", err);
 		return NULL;
 	}
 	fx->wait_id = r->id;    /* the reply comes when the check has ended */
@@ -109,14 +101,14 @@ static struct dom_record *named_domain(struct dom_table *t, struct json_object *
 
 	if (!params || !json_object_object_get_ex(params, "domain", &dom) ||
 	    !(json_object_is_type(dom, json_type_string) || json_object_is_type(dom, json_type_int))) {
-		*error = error_reply("bad-request", "params.domain must be a name or an id");
+		*error = json_line_error("bad-request", "params.domain must be a name or an id");
 		return NULL;
 	}
 	if (!(r = dom_find(t, json_object_get_string(dom)))) {
 		char msg[160];
 
 		snprintf(msg, sizeof(msg), "no domain is named or numbered '%.100s'", json_object_get_string(dom));
-		*error = error_reply("no-such-domain", msg);
+		*error = json_line_error("no-such-domain", msg);
 	}
 	return r;
 }
@@ -143,7 +135,7 @@ static struct json_object *call_domain(struct dom_table *t, struct dom_record *r
 	struct json_object *result = domlink_call(t, r, method, NULL, err, sizeof(err));
 
 	if (!result)
-		*error = error_reply("domain-failed", err);
+		*error = json_line_error("domain-failed", err);
 	return result;
 }
 
@@ -179,7 +171,7 @@ static int grace_seconds(struct json_object *params, struct json_object **error)
 		return DOM_GRACE_DEFAULT_S;
 	s = json_object_get_int64(g);
 	if (!json_object_is_type(g, json_type_int) || s < 0 || s > 3600) {
-		*error = error_reply("bad-request", "params.grace_s must be whole seconds, 0 to 3600");
+		*error = json_line_error("bad-request", "params.grace_s must be whole seconds, 0 to 3600");
 		return -1;
 	}
 	return (int)s;
@@ -237,13 +229,13 @@ static struct json_object *set_memory(struct dom_table *t, struct json_object *p
 	if (!r)
 		return NULL;
 	if (!json_object_object_get_ex(params, "bytes", &bytes) || !json_object_is_type(bytes, json_type_int)) {
-		*error = error_reply("bad-request", "params.bytes must be an integer");
+		*error = json_line_error("bad-request", "params.bytes must be an integer");
 		return NULL;
 	}
 	forward = json_object_new_object();
 	json_object_object_add(forward, "bytes", json_object_get(bytes));
 	if (!(result = domlink_call(t, r, method, forward, err, sizeof(err)))) {
-		*error = error_reply("domain-failed", err);
+		*error = json_line_error("domain-failed", err);
 		return NULL;
 	}
 	if (json_object_object_get_ex(result, "mem_target_bytes", &v))
@@ -282,7 +274,7 @@ static int optional_uint(struct json_object *params, const char *key, unsigned l
 		return 0;
 	}
 	snprintf(msg, sizeof(msg), "params.%s must be an integer from %u to %u", key, lo, hi);
-	*error = error_reply("bad-request", msg);
+	*error = json_line_error("bad-request", msg);
 	return -1;
 }
 
@@ -303,7 +295,7 @@ static struct json_object *method_sched_credit(struct dom_table *t, struct json_
 		return NULL;
 	if ((weight != r->weight || cap != r->cap || !t->cg.version) &&
 	    dom_set_credit(t, r, weight, cap, err, sizeof(err)) < 0) {
-		*error = error_reply("no-cgroups", err);
+		*error = json_line_error("no-cgroups", err);
 		return NULL;
 	}
 	o = json_object_new_object();
@@ -325,7 +317,7 @@ static struct json_object *method_console(struct dom_table *t, struct json_objec
 		return NULL;
 	fx->pass_fd = domlink_console(t, r, err, sizeof(err));
 	if (fx->pass_fd < 0) {
-		*error = error_reply("domain-failed", err);
+		*error = json_line_error("domain-failed", err);
 		return NULL;
 	}
 	return json_object_new_object();
@@ -380,43 +372,34 @@ static struct json_object *dispatch(struct dom_table *t, struct json_object *req
 
 	if (!json_object_object_get_ex(req, "pvisor", &version) || !json_object_is_type(version, json_type_int) ||
 	    json_object_get_int(version) != PVISOR_API_VERSION) {
-		*error = error_reply("bad-version", "requests carry \"pvisor\": 1");
+		*error = json_line_error("bad-version", "requests carry \"pvisor\": 1");
 		return NULL;
 	}
 	if (!json_object_object_get_ex(req, "method", &method) || !json_object_is_type(method, json_type_string)) {
-		*error = error_reply("bad-request", "no \"method\" string");
+		*error = json_line_error("bad-request", "no \"method\" string");
 		return NULL;
 	}
 	if (json_object_object_get_ex(req, "params", &params) && !json_object_is_type(params, json_type_object)) {
-		*error = error_reply("bad-request", "\"params\" must be an object");
+		*error = json_line_error("bad-request", "\"params\" must be an object");
 		return NULL;
 	}
 	name = json_object_get_string(method);
 	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
 		if (!strcmp(methods[i].name, name))
 			return methods[i].run(t, params, error, fx);
-	*error = error_reply("unknown-method", name);
+	*error = json_line_error("unknown-method", name);
 	return NULL;
 }
 
 char *api_handle(struct dom_table *t, const char *request, size_t len, struct api_effects *fx)
 {
-	struct json_tokener *tok = json_tokener_new();
-	struct json_object *req = NULL, *reply = json_object_new_object(), *result = NULL, *error = NULL, *id;
+	struct json_object *req = json_line_parse(request, len), *reply = json_object_new_object();
+	struct json_object *result = NULL, *error = NULL, *id;
 	char *text;
 
-	if (tok) {
-		req = json_tokener_parse_ex(tok, request, (int)len);
-		if (json_tokener_get_error(tok) != json_tokener_success ||
-		    json_tokener_get_parse_end(tok) != len) {
-			json_object_put(req);
-			req = NULL;
-		}
-		json_tokener_free(tok);
-	}
 	json_object_object_add(reply, "pvisor", json_object_new_int(PVISOR_API_VERSION));
-	if (!req || !json_object_is_type(req, json_type_object)) {
-		error = error_reply("bad-json", "a request is one JSON object on one line");
+	if (!req) {
+		error = json_line_error("bad-json", "a request is one JSON object on one line");
 	} else {
 		if (json_object_object_get_ex(req, "id", &id))
 			json_object_object_add(reply, "id", json_object_get(id));
@@ -453,10 +436,10 @@ char *api_wait_reply(const char *request_id, const struct dom_record *r, const c
 	if (request_id)
 		json_object_object_add(reply, "id", json_tokener_parse(request_id));
 	if (!strcmp(event, "create-failed"))
-		json_object_object_add(reply, "error", error_reply(for_create ? "create-failed" : "destroyed",
+		json_object_object_add(reply, "error", json_line_error(for_create ? "create-failed" : "destroyed",
 								   r->reason));
 	else if (gone)
-		json_object_object_add(reply, "error", error_reply("destroyed", "the domain was destroyed"));
+		json_object_object_add(reply, "error", json_line_error("destroyed", "the domain was destroyed"));
 	else
 		json_object_object_add(reply, "result", describe(r));
 	text = strdup(json_object_to_json_string_ext(reply, JSON_C_TO_STRING_PLAIN));

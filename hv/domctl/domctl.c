@@ -21,6 +21,7 @@
 #include "console/console.h"
 #include "core/domain.h"
 #include "domctl/domctl.h"
+#include "lib/json_line.h"
 #include "lib/log.h"
 
 #define MAX_CLIENTS     16
@@ -48,15 +49,6 @@ struct domctl {
 };
 
 /* ---- Requests ------------------------------------------------------------ */
-
-static struct json_object *error_reply(const char *code, const char *message)
-{
-	struct json_object *e = json_object_new_object();
-
-	json_object_object_add(e, "code", json_object_new_string(code));
-	json_object_object_add(e, "message", json_object_new_string(message));
-	return e;
-}
 
 static struct json_object *method_info(struct domctl *ctl, struct json_object *params,
 				       struct json_object **error)
@@ -113,10 +105,10 @@ static struct json_object *request(struct domctl *ctl, uint32_t what, struct jso
 	int rc = domain_request(ctl->dom, what);
 
 	if (rc == -ENOTSUP)
-		*error = error_reply("not-supported", "a full-mode guest has no control event (no ACPI); "
+		*error = json_line_error("not-supported", "a full-mode guest has no control event (no ACPI); "
 				     "use destroy");
 	else if (rc == -ENOENT)
-		*error = error_reply("not-listening", "the guest has not bound VIRQ_CONTROL (not booted "
+		*error = json_line_error("not-listening", "the guest has not bound VIRQ_CONTROL (not booted "
 				     "yet, or its kernel does not handle it)");
 	return rc < 0 ? NULL : json_object_new_object();
 }
@@ -143,7 +135,7 @@ static int64_t param_pages(struct json_object *params, struct json_object **erro
 
 	if (!params || !json_object_object_get_ex(params, "bytes", &b) || !json_object_is_type(b, json_type_int) ||
 	    (bytes = json_object_get_int64(b)) < 4096 || bytes % 4096) {
-		*error = error_reply("bad-request", "params.bytes must be a whole number of 4 KiB pages");
+		*error = json_line_error("bad-request", "params.bytes must be a whole number of 4 KiB pages");
 		return -1;
 	}
 	return bytes / 4096;
@@ -152,9 +144,9 @@ static int64_t param_pages(struct json_object *params, struct json_object **erro
 static struct json_object *memory_result(struct domctl *ctl, int rc, struct json_object **error)
 {
 	if (rc == -ENOTSUP)
-		*error = error_reply("not-supported", "only PV guests have a balloon");
+		*error = json_line_error("not-supported", "only PV guests have a balloon");
 	else if (rc == -EINVAL)
-		*error = error_reply("out-of-range", "a target must be at most the max, and a max at most "
+		*error = json_line_error("out-of-range", "a target must be at most the max, and a max at most "
 				     "the RAM the domain booted with");
 	return rc < 0 ? NULL : method_info(ctl, NULL, error);
 }
@@ -199,12 +191,12 @@ static struct json_object *dispatch(struct domctl *ctl, const char *name, struct
 		if (!strcmp(methods[i].name, name))
 			break;
 	if (i == sizeof(methods) / sizeof(methods[0])) {
-		*error = error_reply("unknown-method", name);
+		*error = json_line_error("unknown-method", name);
 		return NULL;
 	}
 	pthread_mutex_lock(&ctl->lock);
 	if (!ctl->dom)
-		*error = error_reply("rebooting", "the domain is between two boots; try again");
+		*error = json_line_error("rebooting", "the domain is between two boots; try again");
 	else
 		result = methods[i].run(ctl, params, error);
 	pthread_mutex_unlock(&ctl->lock);
@@ -248,29 +240,12 @@ static void send_reply(int fd, struct json_object *id, struct json_object *resul
 	json_object_put(reply);
 }
 
-static struct json_object *parse_line(const char *line, size_t len)
-{
-	struct json_tokener *tok = json_tokener_new();
-	struct json_object *req = NULL;
-
-	if (!tok)
-		return NULL;
-	req = json_tokener_parse_ex(tok, line, (int)len);
-	if (json_tokener_get_error(tok) != json_tokener_success || json_tokener_get_parse_end(tok) != len ||
-	    !json_object_is_type(req, json_type_object)) {
-		json_object_put(req);
-		req = NULL;
-	}
-	json_tokener_free(tok);
-	return req;
-}
-
 /* The client becomes the console: the reply goes out first, then output. */
 static struct json_object *attach_console(struct domctl *ctl, struct ctl_client *c, struct json_object *id,
 					  struct json_object **error)
 {
 	if (ctl->console_client) {
-		*error = error_reply("busy", "another client has the console");
+		*error = json_line_error("busy", "another client has the console");
 		return NULL;
 	}
 	send_reply(c->fd, id, json_object_new_object(), NULL);
@@ -282,22 +257,22 @@ static struct json_object *attach_console(struct domctl *ctl, struct ctl_client 
 
 static void serve_request(struct domctl *ctl, struct ctl_client *c, const char *line, size_t len)
 {
-	struct json_object *req = parse_line(line, len), *id = NULL, *version, *method, *params = NULL;
+	struct json_object *req = json_line_parse(line, len), *id = NULL, *version, *method, *params = NULL;
 	struct json_object *result = NULL, *error = NULL;
 
 	if (!req) {
-		error = error_reply("bad-json", "a request is one JSON object on one line");
+		error = json_line_error("bad-json", "a request is one JSON object on one line");
 	} else {
 		json_object_object_get_ex(req, "id", &id);
 		json_object_object_get_ex(req, "params", &params);
 		if (!json_object_object_get_ex(req, "pvisor", &version) ||
 		    !json_object_is_type(version, json_type_int) || json_object_get_int(version) != API_VERSION)
-			error = error_reply("bad-version", "requests carry \"pvisor\": 1");
+			error = json_line_error("bad-version", "requests carry \"pvisor\": 1");
 		else if (!json_object_object_get_ex(req, "method", &method) ||
 			 !json_object_is_type(method, json_type_string))
-			error = error_reply("bad-request", "no \"method\" string");
+			error = json_line_error("bad-request", "no \"method\" string");
 		else if (params && !json_object_is_type(params, json_type_object))
-			error = error_reply("bad-request", "\"params\" must be an object");
+			error = json_line_error("bad-request", "\"params\" must be an object");
 		else if (!strcmp(json_object_get_string(method), "console")) {
 			result = attach_console(ctl, c, id, &error);
 			if (!error) {
@@ -361,7 +336,7 @@ static void read_client(struct domctl *ctl, struct ctl_client *c)
 		c->len -= line + 1;
 	}
 	if (c->len == sizeof(c->buf)) {
-		send_reply(c->fd, NULL, NULL, error_reply("too-long", "a request is at most 4 KiB"));
+		send_reply(c->fd, NULL, NULL, json_line_error("too-long", "a request is at most 4 KiB"));
 		drop_client(ctl, c);
 	}
 }

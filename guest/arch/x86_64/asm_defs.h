@@ -45,11 +45,13 @@
 #define CTX_FXSAVE_SIZE	512
 #define CTX_SIZE	(CTX_FXSAVE_SIZE + FRAME_SIZE)
 
-/* The PVH entry's area after the image (pvh_entry.S): three page-table
- * pages, then the 64 KiB boot stack; the kernel's free pages start after it. */
-#define ASM_PVH_TABLES_BYTES	0x3000
+/* The PVH entry's area after the image (pvh_entry.S): the 64 KiB boot
+ * stack, then three page-table pages. The kernel's free pages start at the
+ * tables: they are dead once the kernel has loaded its own, which it does
+ * before its page allocator starts. */
 #define ASM_PVH_STACK_BYTES	0x10000
-#define ASM_PVH_AREA_BYTES	(ASM_PVH_TABLES_BYTES + ASM_PVH_STACK_BYTES)
+#define ASM_PVH_TABLES_BYTES	0x3000
+#define ASM_PVH_TABLES		ASM_PVH_STACK_BYTES	/* offset in the area */
 
 /* frame_restore leaves [mask][rflags][rip] just below the target rsp. */
 #define RESTORE_SCRATCH	24

@@ -11,12 +11,12 @@
  * guest/platform/native/pvh_boot.c) turns the start info into pvisor's
  * and starts the kernel on the native platform.
  *
- * The tables and the stack are in the pages right after the image
- * (ASM_PVH_AREA_BYTES, asm_defs.h), where a PVH loader puts nothing: no
- * assumption is made about which low pages the loader used for the start
- * info, the command line and the memory map, and images booted by pvisor
- * carry no extra BSS for a way in they do not use. pvh_boot() starts the
- * kernel's free pages after the area. A CPU without long mode or NX gets
+ * The stack and the tables are in the pages right after the image
+ * (asm_defs.h), where a PVH loader puts nothing: no assumption is made
+ * about which low pages the loader used for the start info, the command
+ * line and the memory map, and images booted by pvisor carry no extra BSS
+ * for a way in they do not use. pvh_boot() starts the kernel's free pages
+ * at the tables, which are dead by the time the page allocator starts. A CPU without long mode or NX gets
  * one line on COM1 and an isa-debug-exit. */
 #include "asm_defs.h"
 
@@ -49,9 +49,9 @@ pvh_start32:
 	cmp	$CPUID_EXT_LM_NX, %edx
 	jne	no_long_mode
 
-	/* ebp = the area: pml4, pdpt, pd, stack. Zero the tables, then
-	 * pml4[0] -> pdpt, pdpt[0] -> pd, pd[i] = i * 2 MiB. */
-	mov	$__image_end, %ebp	/* page-aligned (guest.ld) */
+	/* ebp = the tables (after the boot stack): pml4, pdpt, pd. Zero
+	 * them, then pml4[0] -> pdpt, pdpt[0] -> pd, pd[i] = i * 2 MiB. */
+	mov	$(__image_end + ASM_PVH_TABLES), %ebp	/* page-aligned (guest.ld) */
 	mov	%ebp, %edi
 	xor	%eax, %eax
 	mov	$(ASM_PVH_TABLES_BYTES / 4), %ecx
@@ -106,9 +106,9 @@ pvh_start64:
 	xor	%eax, %eax
 	mov	%eax, %fs
 	mov	%eax, %gs
-	mov	%ebp, %ebp		/* the area; zero-extended (upper halves
+	mov	%ebp, %ebp		/* the tables; zero-extended (upper halves
 					 * are undefined after the mode switch) */
-	lea	ASM_PVH_AREA_BYTES(%rbp), %rsp
+	mov	%rbp, %rsp		/* the stack ends where the tables begin */
 	mov	%esi, %edi		/* pvh_boot(start info), noreturn */
 	xor	%ebp, %ebp
 	call	pvh_boot

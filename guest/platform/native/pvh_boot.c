@@ -11,8 +11,9 @@
  *               the IOAPIC at the latest (the kernel's RAM is [0, end));
  *               with no memory map (version 0), CMOS registers 0x34-0x35
  *   command     cmdline_paddr, copied (a loader may reuse its page)
- *   first free  the page after the image and the entry's page tables
- *               and boot stack (pvh_entry.S): the loader put nothing there
+ *   first free  after the image and the entry's boot stack (pvh_entry.S;
+ *               the entry's page tables after it are free once the
+ *               kernel runs on its own): the loader put nothing there
  *
  * Everything is copied out before the kernel starts, so no page the
  * loader used needs to survive. */
@@ -117,7 +118,7 @@ void pvh_boot(const struct hvm_start_info *hsi)
 	si->nr_vcpus = 1;
 	si->image_start = (uintptr_t)__image_start;
 	si->image_end = (uintptr_t)__image_end;
-	si->first_free_pfn = (PV_PAGE_ALIGN(si->image_end) + ASM_PVH_AREA_BYTES) / PV_PAGE_SIZE;
+	si->first_free_pfn = (PV_PAGE_ALIGN(si->image_end) + ASM_PVH_TABLES) / PV_PAGE_SIZE;
 	if (hsi->magic == HVM_START_MAGIC) {
 		si->magic = PVISOR_START_MAGIC;
 		si->nr_pages = ram_pages(hsi);
