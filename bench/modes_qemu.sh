@@ -15,30 +15,32 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 B=${B:-build}
 
+# set_ops "WORKLOAD:N ..." MODE...: N operations per boot for each mode.
+set_ops() {
+	local list=$1 w m
+	shift
+	for w in $list; do
+		for m in "$@"; do
+			export "N_${m}_${w%%:*}=${w#*:}"
+		done
+	done
+}
+
 # One run, five modes.
 five_modes() {
-	local w
 	export MODES="pv hybrid full qemu qemu-kvm" TIMEOUT=240
 	export REPEATS_pv=3 REPEATS_hybrid=3 REPEATS_full=3 REPEATS_qemu=3 REPEATS_qemu_kvm=3
 	export SECTION="## PV vs full virtualization vs binary translation (issue 15)"
 	export SVG=docs/bench-modes-qemu.svg OUT=$B/bench/modes-qemu MD=$B/bench/modes-qemu.md
-	for w in null:2000 cpu:20000000 clock:1000000 timer:500 console:1048576 blk_qd1:2000 \
-		blk_qd32:5000 blk_seq:300 net_tx:20000 mmu:5 ctxsw:20000; do
-		export "N_pv_${w%%:*}=${w#*:}"
-	done
-	for w in null:2000 cpu:2000000 clock:100000 timer:500 console:262144 blk_qd1:500 \
-		blk_qd32:500 blk_seq:100 net_tx:2000 mmu:3 ctxsw:5000; do
-		export "N_hybrid_${w%%:*}=${w#*:}" "N_full_${w%%:*}=${w#*:}"
-	done
+	set_ops "null:2000 cpu:20000000 clock:1000000 timer:500 console:1048576 blk_qd1:2000
+		blk_qd32:5000 blk_seq:300 net_tx:20000 mmu:5 ctxsw:20000" pv
+	set_ops "null:2000 cpu:2000000 clock:100000 timer:500 console:262144 blk_qd1:500
+		blk_qd32:500 blk_seq:100 net_tx:2000 mmu:3 ctxsw:5000" hybrid full
 	export N_full_console=65536
-	for w in null:20000 cpu:2000000 clock:100000 timer:500 console:262144 blk_qd1:1000 \
-		blk_qd32:1000 blk_seq:200 net_tx:5000 mmu:3 ctxsw:10000; do
-		export "N_qemu_${w%%:*}=${w#*:}"
-	done
-	for w in null:2000 cpu:20000000 clock:1000000 timer:500 console:65536 blk_qd1:500 \
-		blk_qd32:500 blk_seq:100 net_tx:2000 mmu:5 ctxsw:20000; do
-		export "N_qemu_kvm_${w%%:*}=${w#*:}"
-	done
+	set_ops "null:20000 cpu:2000000 clock:100000 timer:500 console:262144 blk_qd1:1000
+		blk_qd32:1000 blk_seq:200 net_tx:5000 mmu:3 ctxsw:10000" qemu
+	set_ops "null:2000 cpu:20000000 clock:1000000 timer:500 console:65536 blk_qd1:500
+		blk_qd32:500 blk_seq:100 net_tx:2000 mmu:5 ctxsw:20000" qemu_kvm
 	bash bench/modes.sh
 }
 

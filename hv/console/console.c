@@ -94,8 +94,10 @@ static bool retry_write(const struct console *c, ssize_t n)
 {
 	struct pollfd p = { .fd = c->out_fd, .events = POLLOUT };
 
-	if (n >= 0 || errno == EINTR)
-		return n < 0;
+	if (n >= 0)
+		return false;
+	if (errno == EINTR)
+		return true;
 	if (errno != EAGAIN)
 		return false;
 	return poll(&p, 1, -1) >= 0 || errno == EINTR;

@@ -429,10 +429,13 @@ bool domain_finished(struct domain *d)
  * would end it (which every disk format here survives). The message is
  * written only if stderr can take it now. */
 #define TIMEOUT_GRACE_S 5
+#define STRINGIFY(x) #x
+#define TO_STRING(x) STRINGIFY(x)
 
 static void *timeout_deadline(void *arg)
 {
-	static const char msg[] = "pvisor: the domain did not stop within 5 s of its timeout "
+	static const char msg[] = "pvisor: the domain did not stop within "
+				  TO_STRING(TIMEOUT_GRACE_S) " s of its timeout "
 				  "(blocked console output?); exiting\n";
 	struct pollfd err = { .fd = STDERR_FILENO, .events = POLLOUT };
 

@@ -359,7 +359,7 @@ static int open_files(struct overlay *ov, const char *base_path, const char *top
 	if (ovl_base_path_check(base_path, top_path, err, errlen) < 0 ||
 	    blk_image_open(&ov->base, base_path, direct, err, errlen) < 0 ||
 	    blk_image_open(&ov->top, top_path, direct | top_access, err, errlen) < 0 ||
-	    ovl_base_check(&ov->base, base_path, &ov->top, top_path, err, errlen) < 0 ||
+	    ovl_base_is_raw(&ov->base, base_path, top_path, err, errlen) < 0 ||
 	    ovl_header_read(ov->top.fd, ov->top.size, top_path, &ov->hdr, err, errlen) < 0 ||
 	    check_header(ov, base_path, top_path, err, errlen) < 0)
 		return -1;

@@ -209,7 +209,7 @@ static int open_commit(struct commit *cm, const char *top_path, const char *base
 	report->resumed = cm->hdr.flags & OVL_FLAG_COMMITTING;
 	if (ovl_base_path_check(base_path, top_path, err, errlen) < 0 ||
 	    blk_image_open(&cm->base, base_path, BLK_IMAGE_WRITABLE, err, errlen) < 0 ||
-	    ovl_base_check(&cm->base, base_path, &cm->top, top_path, err, errlen) < 0)
+	    ovl_base_is_raw(&cm->base, base_path, top_path, err, errlen) < 0)
 		return -1;
 	if (cm->base.size != cm->hdr.virtual_size ||
 	    (!report->resumed && !ovl_base_matches(&cm->hdr, &cm->base)))
@@ -270,37 +270,28 @@ static uint64_t count_allocated(const struct ovl_header *h, const uint64_t *bitm
 	return n;
 }
 
-static void inspect_base(struct overlay_info *info)
+/* The base the header names, opened once. A base that is the overlay
+ * itself, or another overlay, makes the header corrupt, not merely out of
+ * date: an error. A missing or changed base is reported in info. */
+static int inspect_base(struct overlay_info *info, const char *top_path, char *err, size_t errlen)
 {
+	const char *path = info->hdr.base_path;
 	struct blk_image base;
+	int rc;
 
-	if (blk_image_open(&base, info->hdr.base_path, BLK_IMAGE_NO_LOCK, info->base_problem,
+	if (ovl_base_path_check(path, top_path, err, errlen) < 0)
+		return -1;
+	if (blk_image_open(&base, path, BLK_IMAGE_NO_LOCK, info->base_problem,
 			   sizeof(info->base_problem)) < 0) {
 		info->base_state = OVL_BASE_UNUSABLE;
-		return;
+		return 0;
 	}
-	if (!ovl_base_matches(&info->hdr, &base)) {
+	rc = ovl_base_is_raw(&base, path, top_path, err, errlen);
+	if (rc == 0 && !ovl_base_matches(&info->hdr, &base)) {
 		info->base_state = OVL_BASE_CHANGED;
 		snprintf(info->base_problem, sizeof(info->base_problem),
 			 "changed since the overlay was made (size or mtime differ)");
 	}
-	blk_image_close(&base);
-}
-
-/* A header naming the overlay itself, or another overlay, as its base is
- * corrupt, not merely out of date: an error (a missing or changed base is
- * reported by inspect_base and is not). */
-static int base_is_possible(const struct overlay_info *info, const struct blk_image *top,
-			    const char *top_path, char *err, size_t errlen)
-{
-	struct blk_image base;
-	int rc;
-
-	if (ovl_base_path_check(info->hdr.base_path, top_path, err, errlen) < 0)
-		return -1;
-	if (blk_image_open(&base, info->hdr.base_path, BLK_IMAGE_NO_LOCK, err, errlen) < 0)
-		return 0;	/* missing: inspect_base says so */
-	rc = ovl_base_check(&base, info->hdr.base_path, top, top_path, err, errlen);
 	blk_image_close(&base);
 	return rc;
 }
@@ -318,11 +309,9 @@ int overlay_inspect(const char *top_path, struct overlay_info *info, char *err, 
 	if (rc == 0 && ovl_bitmap_read(top.fd, &info->hdr, &bitmap) < 0)
 		rc = errmsg(err, errlen, "cannot read the bitmap of '%s'", top_path);
 	if (rc == 0)
-		rc = base_is_possible(info, &top, top_path, err, errlen);
-	if (rc == 0) {
+		rc = inspect_base(info, top_path, err, errlen);
+	if (rc == 0)
 		info->allocated = count_allocated(&info->hdr, bitmap);
-		inspect_base(info);
-	}
 	free(bitmap);
 	blk_image_close(&top);
 	return rc;

@@ -227,12 +227,9 @@ int ovl_base_path_check(const char *base_path, const char *top_path, char *err, 
 	return 0;
 }
 
-int ovl_base_check(const struct blk_image *base, const char *base_path,
-		   const struct blk_image *top, const char *top_path, char *err, size_t errlen)
+int ovl_base_is_raw(const struct blk_image *base, const char *base_path, const char *top_path,
+		    char *err, size_t errlen)
 {
-	if (same_file(&base->st, &top->st))
-		return errmsg(err, errlen, "overlay '%s' and its base '%s' are the same file",
-			      top_path, base_path);
 	if (ovl_has_magic(base->fd))
 		return errmsg(err, errlen, "base '%s' of overlay '%s' is itself a pvisor overlay; "
 			      "a base must be a raw image", base_path, top_path);

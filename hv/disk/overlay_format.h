@@ -67,11 +67,11 @@ bool ovl_base_matches(const struct ovl_header *h, const struct blk_image *base);
 bool ovl_has_magic(int fd);
 /* A base must be a raw image, and not the overlay's own file (a header
  * could name either). ovl_base_path_check() runs before the base is opened
- * (the overlay's own file would meet its own lock), ovl_base_check() on
+ * (the overlay's own file would meet its own lock), ovl_base_is_raw() on
  * the opened base. 0, or -1 with the reason in err. */
 int ovl_base_path_check(const char *base_path, const char *top_path, char *err, size_t errlen);
-int ovl_base_check(const struct blk_image *base, const char *base_path,
-		   const struct blk_image *top, const char *top_path, char *err, size_t errlen);
+int ovl_base_is_raw(const struct blk_image *base, const char *base_path, const char *top_path,
+		    char *err, size_t errlen);
 
 /* Reads and checks the header of the overlay at path (file_size bytes
  * long). Returns 0, or -1 with a one-line reason in err. */

@@ -249,6 +249,19 @@ static struct vq_span chain_span(const struct vq_chain *c)
 	return s;
 }
 
+/* hold_lock, where holds are tracked. */
+static void holds_lock(struct virtqueue *vq)
+{
+	if (vq->hold_lock)
+		pthread_mutex_lock(vq->hold_lock);
+}
+
+static void holds_unlock(struct virtqueue *vq)
+{
+	if (vq->hold_lock)
+		pthread_mutex_unlock(vq->hold_lock);
+}
+
 static int pop_locked(struct virtqueue *vq, struct vq_chain *chain)
 {
 	struct chain_walk w = { .chain = chain, .limit = chain_limit(vq) };
@@ -288,11 +301,9 @@ int vq_pop(struct virtqueue *vq, struct vq_chain *chain)
 {
 	int rc;
 
-	if (vq->hold_lock)
-		pthread_mutex_lock(vq->hold_lock);
+	holds_lock(vq);
 	rc = pop_locked(vq, chain);
-	if (vq->hold_lock)
-		pthread_mutex_unlock(vq->hold_lock);
+	holds_unlock(vq);
 	return rc;
 }
 
@@ -328,11 +339,9 @@ int vq_push(struct virtqueue *vq, uint16_t head, uint32_t written)
 	/* Release: the element, and the bytes the device wrote into the
 	 * buffers, are visible before the index that hands them over. */
 	__atomic_store_n(&vq->used->idx, vq->used_idx, __ATOMIC_RELEASE);
-	if (vq->hold_lock)
-		pthread_mutex_lock(vq->hold_lock);
+	holds_lock(vq);
 	inflight_clear(vq, head);
-	if (vq->hold_lock)
-		pthread_mutex_unlock(vq->hold_lock);
+	holds_unlock(vq);
 	return 0;
 }
 

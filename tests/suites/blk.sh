@@ -293,6 +293,26 @@ blk_test_flush_kill_overlay() {
 	fi
 }
 
+# blk_write_then_verify NAME IMG SEED WRITER VERIFIER: WRITER and VERIFIER
+# are commands that run blk_integrity on IMG with the command line given
+# as their argument (two machines, or two devices): WRITER writes the
+# pattern of SEED, the host checks the image, VERIFIER reads it back.
+blk_write_then_verify() {
+	local name=$1 img=$2 seed=$3 write=$4 verify=$5 rc
+	"$write" "write $seed 8" >"$tmp/out" 2>"$tmp/err" </dev/null
+	rc=$?
+	if [[ $rc -ne 0 ]] || ! grep -aq '^PASS blk_integrity' "$tmp/out"; then
+		fail "$name" "write: exit $rc: $(tail -n 2 "$tmp/out" | tr '\n' '|') $(head -n 3 "$tmp/err" | tr '\n' '|')"
+	elif ! blk_pattern check "$img" "$seed" >"$tmp/why"; then
+		fail "$name" "host check of the image: $(cat "$tmp/why")"
+	elif ! "$verify" "verify $seed 8" >"$tmp/out" 2>&1 </dev/null ||
+		! grep -q '^PASS blk_integrity' "$tmp/out"; then
+		fail "$name" "verify: $(tail -n 2 "$tmp/out" | tr '\n' '|')"
+	else
+		pass "$name"
+	fi
+}
+
 # ---- bad input ------------------------------------------------------------------------
 
 # blk_set_overlay_base OVERLAY PATH: rewrites the base path in OVERLAY's

@@ -112,26 +112,22 @@ fullvirt_guest_tests() {
 # not for stress (the blk suite does that): a 2 MiB disk and 8 thread
 # rounds, as ATA PIO costs an exit per transfer and CPL0 may be emulated.
 fullvirt_blk_cross_mode() {
-	local name=full-blk/ata-then-virtio img=$tmp/fullvirt-blk.img rc
+	local name=full-blk/ata-then-virtio img=$tmp/fullvirt-blk.img
 	local guest=$B/nosimd/tests/blk/blk_integrity.elf
 	wanted_guest "$name" || return 0
 	rm -f "$img"
 	truncate -s 2M "$img"
-	timeout --kill-after=5 300 "$PVSAN" run --mode=full --timeout 280 --mem 128M --disk "$img" \
-		--cmdline "write 41 8" "$guest" >"$tmp/out" 2>"$tmp/err" </dev/null
-	rc=$?
-	if [[ $rc -ne 0 ]] || ! grep -aq '^PASS blk_integrity' "$tmp/out"; then
-		fail "$name" "full-mode write: exit $rc: $(tail -n 2 "$tmp/out" | tr '\n' '|') $(head -n 3 "$tmp/err" | tr '\n' '|')"
-	elif ! blk_pattern check "$img" 41 >"$tmp/why"; then
-		fail "$name" "host check of the image: $(cat "$tmp/why")"
-	elif ! timeout --kill-after=5 60 "$PVSAN" run --timeout 50 --mem 128M --disk "$img" \
-		--cmdline "verify 41 8" "$guest" >"$tmp/out" 2>&1 </dev/null ||
-		! grep -q '^PASS blk_integrity' "$tmp/out"; then
-		fail "$name" "PV-mode verify: $(tail -n 2 "$tmp/out" | tr '\n' '|')"
-	else
-		pass "$name"
-	fi
+	blk_write_then_verify "$name" "$img" 41 fullvirt_ata_run fullvirt_virtio_run
 	rm -f "$img"
+}
+
+fullvirt_ata_run() {  # CMDLINE (img, guest: fullvirt_blk_cross_mode's)
+	timeout --kill-after=5 300 "$PVSAN" run --mode=full --timeout 280 --mem 128M --disk "$img" \
+		--cmdline "$1" "$guest"
+}
+
+fullvirt_virtio_run() {  # CMDLINE
+	timeout --kill-after=5 60 "$PVSAN" run --timeout 50 --mem 128M --disk "$img" --cmdline "$1" "$guest"
 }
 
 suite_fullvirt() {

@@ -10,8 +10,8 @@
 #   qemu/guest/*     the functional guests (tests/guest), same images as PV
 #   qemu/blk/*       block guests on QEMU's PIIX IDE disk, checked from the
 #                    host and read back through pvisor's virtio-blk
-#   qemu/net/echo    netecho on QEMU's RTL8139 (PCI): ARP, ping, UDP echo
-#   net/duplex-qemu  the net suite's duplex test on QEMU's RTL8139
+#   net/echo-qemu, net/duplex-qemu  the net suite's netecho (ARP, ping,
+#                    UDP echo) and duplex tests on QEMU's RTL8139 (PCI)
 #   qemu/badinput/*  qemu-run's one-line errors
 # Uses blk_pattern (blk.sh) and the net suite's helpers (net.sh).
 # shellcheck shell=bash disable=SC2154
@@ -120,29 +120,19 @@ qemu_guest_tests() {
 }
 
 # A disk written through QEMU's IDE disk is checked from the host and read
-# back through virtio-blk under pvisor when this host has KVM (same image,
-# same guest program, either device).
+# back by a second boot (blk.sh's blk_write_then_verify).
 qemu_blk() {
-	local name=qemu/blk/ide-write-verify img=$tmp/qemu-blk.img rc
+	local name=qemu/blk/ide-write-verify img=$tmp/qemu-blk.img
 	local guest=$B/guest/tests/blk/blk_integrity.elf
 	wanted "$name" || return 0
 	rm -f "$img"
 	truncate -s 8M "$img"
-	timeout --kill-after=5 300 "$QEMU_RUN" --timeout 280 --mem 128M --disk "$img" \
-		--cmdline "write 43 8" "$guest" >"$tmp/out" 2>"$tmp/err" </dev/null
-	rc=$?
-	if [[ $rc -ne 0 ]] || ! grep -aq '^PASS blk_integrity' "$tmp/out"; then
-		fail "$name" "write: exit $rc: $(tail -n 2 "$tmp/out" | tr '\n' '|') $(head -n 3 "$tmp/err" | tr '\n' '|')"
-	elif ! blk_pattern check "$img" 43 >"$tmp/why"; then
-		fail "$name" "host check of the image: $(cat "$tmp/why")"
-	elif ! timeout --kill-after=5 300 "$QEMU_RUN" --timeout 280 --mem 128M --disk "$img" \
-		--cmdline "verify 43 8" "$guest" >"$tmp/out" 2>&1 </dev/null ||
-		! grep -q '^PASS blk_integrity' "$tmp/out"; then
-		fail "$name" "verify on QEMU: $(tail -n 2 "$tmp/out" | tr '\n' '|')"
-	else
-		pass "$name"
-	fi
+	blk_write_then_verify "$name" "$img" 43 qemu_ide_run qemu_ide_run
 	rm -f "$img"
+}
+
+qemu_ide_run() {  # CMDLINE (img, guest: qemu_blk's)
+	timeout --kill-after=5 300 "$QEMU_RUN" --timeout 280 --mem 128M --disk "$img" --cmdline "$1" "$guest"
 }
 
 # Both disks of the primary IDE channel (master and slave) at once, from
@@ -167,46 +157,24 @@ qemu_blk_two_disks() {
 	rm -f "${imgs[@]}"
 }
 
-# netecho on QEMU's RTL8139, which QEMU attaches to a TAP it creates in a
-# fresh namespace; the traffic checks are the net suite's.
-qemu_net_echo() {
-	local name=qemu/net/echo label=qemu-echo count why
-	wanted "$name" || return 0
-	count=$((1 + NET_PINGS + NET_DATAGRAMS))
-	if ! net_boot "$label" "$QEMU_RUN" "$(net_image guest/apps/netecho)" 60 "tap=$NET_TAP" \
-		"ip=$NET_GUEST_IP count=$count" ||
-		! net_wait_link "$net_ns" "$NET_TAP" 20 "$net_pid" 2>/dev/null ||
-		! net_configure_host_end "$net_ns" "$NET_TAP" "$NET_HOST_CIDR" ||
-		! net_wait_output "$tmp/$label.out" 'netecho: ready'; then
-		fail "$name" "guest did not come up: $(net_outputs "$label")"
-		net_done
-		return
-	fi
-	why=$(net_echo_traffic_problem "$net_ns")
-	net_wait_guest
-	if [[ -n $why ]]; then
-		fail "$name" "$why"
-	elif [[ $NET_RC -ne 0 ]]; then
-		fail "$name" "exit $NET_RC: $(net_outputs "$label")"
-	elif ! grep -q "^netecho: arp [1-9][0-9]* icmp $NET_PINGS udp $NET_DATAGRAMS" "$tmp/$label.out"; then
-		fail "$name" "netecho's counters: $(grep -m1 '^netecho: arp' "$tmp/$label.out")"
-	else
-		pass "$name"
-	fi
-	net_done
+# netecho's own counters; QEMU keeps no pvisor --stats to check them against.
+qemu_echo_counters_problem() {  # LABEL
+	grep -q "^netecho: arp [1-9][0-9]* icmp $NET_PINGS udp $NET_DATAGRAMS" "$tmp/$1.out" ||
+		echo "netecho's counters: $(grep -m1 '^netecho: arp' "$tmp/$1.out")"
 }
 
 # The NIC tests, in namespaces, when this host can make them.
 qemu_net_tests() {
 	local why
-	wanted qemu/net/echo || wanted net/duplex-qemu || return 0
+	wanted net/echo-qemu || wanted net/duplex-qemu || return 0
 	if ! why=$(net_available); then
 		skip qemu/net "$why"
 		return
 	fi
 	net_build_peer || { fail qemu/net "cannot build net_peer: $(head -c 200 "$tmp/net_peer.err")"; return; }
-	qemu_net_echo
-	# Two threads sending and receiving at once (the net suite's test).
+	# The net suite's tests, on QEMU's RTL8139 (QEMU makes the TAP in a
+	# fresh namespace): ARP, ping and UDP echo; two threads at once.
+	KVM_MISSING='' net_test_echo "$QEMU_RUN" qemu qemu_echo_counters_problem
 	KVM_MISSING='' net_test_duplex "$QEMU_RUN" qemu
 }
 

@@ -230,6 +230,16 @@ static void pc_shutdown(unsigned int reason, unsigned int status,
 	.trap_register = native_trap_register, \
 	.table_pages = native_table_pages
 
+/* The PC's own devices, where pvisor's interface is absent: the UART for
+ * the console, no PV devices, no exit counter. */
+#define NATIVE_PC_DEVICE_OPS \
+	.init = full_init, \
+	.console_write = uart_write, \
+	.console_read = uart_read, \
+	.console_flush = uart_flush, \
+	.device_op = no_device_op, \
+	.exits = no_exits
+
 const struct platform_ops platform_hybrid = {
 	.name = "hybrid",
 	.init = hybrid_init,
@@ -244,25 +254,15 @@ const struct platform_ops platform_hybrid = {
 
 const struct platform_ops platform_full = {
 	.name = "full",
-	.init = full_init,
-	.console_write = uart_write,
-	.console_read = uart_read,
-	.console_flush = uart_flush,
-	.device_op = no_device_op,
-	.exits = no_exits,
 	.shutdown = full_shutdown,
+	NATIVE_PC_DEVICE_OPS,
 	NATIVE_CPU_OPS,
 };
 
 /* Full mode's machine, but not pvisor's: entered through PVH. */
 const struct platform_ops platform_native = {
 	.name = "native",
-	.init = full_init,
-	.console_write = uart_write,
-	.console_read = uart_read,
-	.console_flush = uart_flush,
-	.device_op = no_device_op,
-	.exits = no_exits,
 	.shutdown = pc_shutdown,
+	NATIVE_PC_DEVICE_OPS,
 	NATIVE_CPU_OPS,
 };
