@@ -6,7 +6,7 @@
 # QEMU's PC (tests/suites/qemu.sh), which needs QEMU even where KVM is.
 set -eu
 
-packages=(gcc make binutils libc6-dev libelf-dev liburing-dev libjson-c-dev iproute2 util-linux bsdutils coreutils python3)
+packages=(gcc make binutils libc6-dev libelf-dev liburing-dev libjson-c-dev libseccomp-dev iproute2 util-linux bsdutils coreutils python3)
 # Without KVM the test suite runs in a nested-KVM machine (tests/nested/run).
 [[ -c /dev/kvm ]] || packages+=(qemu-system-x86 busybox-static cpio e2fsprogs)
 [[ ${1:-} == test ]] && packages+=(qemu-system-x86 qemu-system-data)

@@ -30,6 +30,10 @@ void thread_trampoline(void);
  * resumes next. Events must be masked. Returns when *prev is resumed. */
 void context_switch(struct context **prev, struct context *next);
 
+/* An upcall that interrupted frame_restore after its unmask becomes the
+ * context that restore was resuming (restore_fold.c). */
+void restore_fold_tail(struct context *ctx);
+
 /* C side of the entries: return the context to resume. */
 struct context *upcall_handler(struct context *ctx);
 struct context *trap_handler(struct context *ctx);

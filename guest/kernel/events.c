@@ -98,6 +98,7 @@ static void events_dispatch(void)
 /* Entered from upcall_entry with events masked, on the interrupted stack. */
 struct context *upcall_handler(struct context *ctx)
 {
+	restore_fold_tail(ctx);
 	sched_enter_handler();
 	sched_stats.upcalls++;
 	events_dispatch();

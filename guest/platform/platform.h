@@ -58,8 +58,11 @@ struct platform_ops {
 	long (*evtchn_op)(unsigned int cmd, unsigned long a, unsigned long b);
 	/* Assembly routine, entered with `call`: delivers the pending events
 	 * now if upcall_mask is clear. Preserves every register and the
-	 * flags (frame_restore relies on it). */
+	 * flags (frame_restore relies on it). An upcall can arrive inside it
+	 * only in [kick_entry, kick_window_end), where the return address is
+	 * at [rsp] (guest/kernel/restore_fold.c relies on that). */
 	void (*kick_entry)(void);
+	const void *kick_window_end;
 	/* Hardware interrupt lines (pv/irq.h); -ENODEV without a controller. */
 	int (*irq_bind)(unsigned int irq, pv_event_handler_t fn, void *arg);
 	bool has_irq_controller;
@@ -91,6 +94,7 @@ extern const struct platform_ops *platform;
 
 /* platform->kick_entry, where assembly can call it without a register. */
 extern void (*platform_kick_entry)(void);
+extern const void *platform_kick_window_end;
 
 /* Delivers pending events now if events are unmasked. */
 static inline void platform_kick(void)

@@ -25,7 +25,7 @@ FULL_TIMEOUT_SCALE=4
 # speed: wake-order and thread-count checks assume a CPU ~1000x faster
 # than CPL0 emulation). docs/full-virt.md, "Limits".
 FULL_GUEST_TESTS="${FULL_GUEST_TESTS:-args block_wake clock events_self exit_status guard_page idle
-	main_stack map_unmap mutex_cond preempt priority trap_handler}"
+	main_stack map_unmap mutex_cond preempt priority trap_handler upcall_chain}"
 
 # fullvirt_raw NAME EXPECT MODE [PVISOR ARGS...]: a raw guest must exit 0
 # and print EXPECT on its serial console.

@@ -25,7 +25,7 @@ QEMU_RUN=tools/qemu-run
 # runs it with a byte count instead).
 QEMU_GUEST_TESTS="${QEMU_GUEST_TESTS:-args block_wake clock console events_self
 	exit_status fpu_context guard_page idle main_stack malloc_stress map_unmap mutex_cond
-	preempt priority sleep_timers threads_many trap_handler}"
+	preempt priority sleep_timers threads_many trap_handler upcall_chain}"
 # TCG translates each block once and then runs it; timeouts get headroom.
 QEMU_TIMEOUT_SCALE=3
 

@@ -68,7 +68,15 @@ trap_entry:
  * register and the flags. popfq then restores the flags the compares
  * clobbered and ret jumps to rip with rsp = target. Every step is
  * re-entrant. At CPL0 (hybrid and full mode) the same code runs
- * unchanged: popfq may then also set IF, as the frame says. */
+ * unchanged: popfq may then also set IF, as the frame says.
+ *
+ * An upcall that lands in the unmasked tail (restore_tail_*, or in the
+ * kick called from it) would nest below S and resume the tail later; a
+ * steady stream of events would grow the stack without bound, 24 to 32
+ * bytes a round. upcall_handler() folds such a frame instead
+ * (guest/kernel/restore_fold.c): the registers already hold the target's
+ * values, so the frame becomes the target itself (rip, rflags, rsp from
+ * the scratch words) and the tail is abandoned. */
 	.globl	frame_restore
 	.type	frame_restore, @function
 	.balign	16
@@ -89,11 +97,19 @@ frame_restore:
 	movb	$1, ASM_VCPU0_MASK		/* resume with events masked */
 	jmp	2f
 1:	lock andb $0, ASM_VCPU0_MASK		/* unmask (a full barrier) ... */
+	.globl	restore_tail_at_s0
+restore_tail_at_s0:				/* from here rsp = S ... */
 	cmpb	$0, ASM_VCPU0_PENDING
 	je	2f
 	call	*platform_kick_entry(%rip)	/* ... and take what is pending */
+	.globl	restore_tail_kicked
+restore_tail_kicked:
 2:	lea	8(%rsp), %rsp
+	.globl	restore_tail_at_s8
+restore_tail_at_s8:				/* rsp = S + 8 */
 	popfq
+	.globl	restore_tail_at_s16
+restore_tail_at_s16:				/* rsp = S + 16 */
 	ret
 	.size	frame_restore, . - frame_restore
 

@@ -10,6 +10,8 @@
 pv_kick_entry:
 	outb	%al, $ASM_PORT_KICK
 	ret
+	.globl	pv_kick_end
+pv_kick_end:				/* platform.h kick_window_end */
 	.size	pv_kick_entry, . - pv_kick_entry
 
 	.section .note.GNU-stack, "", @progbits

@@ -88,6 +88,7 @@ struct pv_sched_stats {
 	uint64_t preemptions;	/* switches forced by the scheduler            */
 	uint64_t idle_blocks;	/* SCHED_BLOCK hypercalls from the idle loop    */
 	uint64_t upcalls;	/* event upcalls taken                         */
+	uint64_t upcalls_folded; /* of which resumed a context's restore tail  */
 	uint64_t timer_sets;	/* SET_TIMER hypercalls                        */
 	unsigned threads;	/* threads alive (not counting idle)           */
 };

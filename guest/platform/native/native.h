@@ -35,6 +35,7 @@
 /* native_entry.S */
 extern const uint64_t native_stub_table[NATIVE_NR_STUBS];
 void native_kick_entry(void);
+extern const char native_kick_window_end[];	/* after pushfq; cli */
 
 /* native_gdt.c: GDT, TSS and interrupt stacks, loaded. */
 void native_gdt_init(void);

@@ -141,6 +141,8 @@ native_deliver:
 	.balign	16
 native_kick_entry:
 	pushfq
+	.globl	native_kick_window_end
+native_kick_window_end:			/* an interrupt here is left to the kick */
 	cli
 	cmpb	$0, ASM_VCPU0_MASK
 	jne	1f

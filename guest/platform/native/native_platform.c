@@ -223,6 +223,7 @@ static void pc_shutdown(unsigned int reason, unsigned int status,
 	.upcall_register = native_upcall_register, \
 	.evtchn_op = native_evtchn_op, \
 	.kick_entry = native_kick_entry, \
+	.kick_window_end = native_kick_window_end, \
 	.irq_bind = native_irq_bind, \
 	.has_irq_controller = true, \
 	.mmu_update = native_mmu_update, \

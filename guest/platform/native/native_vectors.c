@@ -23,6 +23,10 @@ static struct pvisor_frame *upcall_frame(struct pvisor_frame *frame)
 
 	if (v->upcall_mask || !v->upcall_pending)
 		return NULL;
+	/* Between the kick's pushfq and cli the return address is not at
+	 * [rsp] (platform.h kick_window_end); the kick delivers it itself. */
+	if (frame->rip == (uint64_t)native_kick_window_end)
+		return NULL;
 	v->upcall_mask = 1;
 	frame->upcall_mask = 0;
 	frame->flags = PVISOR_FRAME_UPCALL;

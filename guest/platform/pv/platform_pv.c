@@ -12,6 +12,7 @@
 /* arch/x86_64/pv_kick.S: the kick, a bare exit after which pvisor delivers pending
  * events (if upcall_mask is clear). */
 void pv_kick_entry(void);
+extern const char pv_kick_end[];
 
 /* ---- Console ----------------------------------------------------------- */
 
@@ -194,6 +195,7 @@ const struct platform_ops platform_pv = {
 	.upcall_register = hypercall_upcall_register,
 	.evtchn_op = hypercall_evtchn_op,
 	.kick_entry = pv_kick_entry,
+	.kick_window_end = pv_kick_end,
 	.irq_bind = no_irq_bind,
 	.has_irq_controller = false,
 	.mmu_update = hypercall_mmu_update,
