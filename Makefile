@@ -11,7 +11,7 @@ B        ?= build
 CC       ?= gcc
 HOST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	       -Wmissing-prototypes -Wno-unused-parameter -D_GNU_SOURCE -Iinclude -Ihv -MMD -MP
-HOST_LDLIBS := -lelf -luring -ljson-c -lpthread
+HOST_LDLIBS := -lelf -luring -ljson-c -lseccomp -lpthread
 SAN_FLAGS   := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 HV_SRCS := $(foreach d,lib console disk net core virtio hw domctl daemon cli,$(wildcard hv/$(d)/*.c))
@@ -37,7 +37,7 @@ NOSIMD_SRCS := $(filter-out tests/guest/fpu_context.c,$(wildcard tests/guest/*.c
 	tests/netguests/*.c)) $(wildcard bench/guests/modes.c)
 NOSIMD_IMAGES := $(patsubst %.c,$(B)/nosimd/%.elf,$(NOSIMD_SRCS))
 
-.PHONY: all run test bench clean unit guest deps test-deps
+.PHONY: all run test bench fuzz clean unit guest deps test-deps
 all: $(B)/pvisor $(B)/pvisor-san guest unit $(BADINPUT_IMAGES) $(BENCH_IMAGES) $(FULLRAW_IMAGES) \
 	$(NOSIMD_IMAGES)
 
@@ -123,6 +123,12 @@ test: test-deps
 bench: test-deps
 	$(MAKE) all
 	bash bench/run
+
+# The libFuzzer harnesses (clang, ASan, UBSan), FUZZ_SECONDS each (60);
+# `make test` runs a 10 s smoke of the same (tests/fuzz/README.md).
+FUZZ_SECONDS ?= 60
+fuzz: test-deps
+	bash tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 clean:
 	rm -rf $(B)

@@ -10,7 +10,7 @@
 # IOPS and MB/s: higher is better; *_us latencies: lower is better.
 # Environment: B (build dir), ROUNDS (3), MS (milliseconds per test, 1000),
 # SIZE (file size, 256M), POLL_NS (the guest's polling window, default the
-# driver's). Needs liburing (make deps). The host should be otherwise idle:
+# driver's), RUN_FLAGS (more `pvisor run` options, e.g. --no-seccomp). Needs liburing (make deps). The host should be otherwise idle:
 # both sides need a CPU of their own (the guest two: vCPU and backend).
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -19,6 +19,7 @@ ROUNDS=${ROUNDS:-3}
 MS=${MS:-1000}
 SIZE=${SIZE:-256M}
 POLL_NS=${POLL_NS:-}
+RUN_FLAGS=${RUN_FLAGS:-}
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -35,7 +36,8 @@ cat "$img" >/dev/null        # warm the page cache for both sides
 
 for ((r = 1; r <= ROUNDS; r++)); do
 	echo "bench/blk.sh: round $r of $ROUNDS" >&2
-	timeout 600 "$B/pvisor" run --mem 128M --timeout 500 --stats --disk "$img" \
+	# shellcheck disable=SC2086 # RUN_FLAGS: several options, word-split
+	timeout 600 "$B/pvisor" run $RUN_FLAGS --mem 128M --timeout 500 --stats --disk "$img" \
 		--cmdline "$MS ${POLL_NS:--}" "$B/guest/bench/guests/blkbench.elf" \
 		>"$work/guest.out" 2>"$work/guest.err"
 	grep '^RESULT' "$work/guest.out" >>"$work/guest.txt"

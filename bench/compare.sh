@@ -6,7 +6,9 @@
 # Build the old tree yourself, e.g.:
 #   git worktree add /tmp/old REV && make -C /tmp/old all
 #   bench/compare.sh /tmp/old/build build
-# Environment: ROUNDS (5), MS (blk milliseconds per test, 500).
+# Environment: ROUNDS (5), MS (blk milliseconds per test, 500), OLD_FLAGS
+# and NEW_FLAGS (more `pvisor run` options per side: one build compared
+# with itself, e.g. NEW_FLAGS= OLD_FLAGS=--no-seccomp bench/compare.sh build build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 (($# == 2)) || { echo "usage: bench/compare.sh OLD_BUILD NEW_BUILD" >&2; exit 2; }
@@ -23,10 +25,12 @@ done
 
 # run_side BUILD TAG ROUND: one round of both benchmarks, RESULT lines kept.
 run_side() {
-	local b=$1 tag=$2 r=$3
-	timeout 900 "$b/pvisor" run --mem 256M --timeout 800 "$b/guest/bench/guests/pvbench.elf" |
+	local b=$1 tag=$2 r=$3 flags
+	[[ $tag == old ]] && flags=${OLD_FLAGS:-} || flags=${NEW_FLAGS:-}
+	# shellcheck disable=SC2086 # flags: several options, word-split
+	timeout 900 "$b/pvisor" run $flags --mem 256M --timeout 800 "$b/guest/bench/guests/pvbench.elf" |
 		awk '$1 == "RESULT" { print $2, $3 }' >"$work/$tag.pv.$r"
-	B=$b ROUNDS=1 MS=${MS:-500} SIZE=64M bash bench/blk.sh 2>/dev/null |
+	RUN_FLAGS=$flags B=$b ROUNDS=1 MS=${MS:-500} SIZE=64M bash bench/blk.sh 2>/dev/null |
 		awk '{ for (i = 2; i <= NF; i++) if ($i ~ /^guest=/) print $1, substr($i, 7) }' >"$work/$tag.blk.$r"
 }
 

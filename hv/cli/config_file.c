@@ -237,7 +237,9 @@ int config_file_load(const char *path, struct config_args *out)
 		if (add_key(out, path, key, value, &image) < 0)
 			goto out;
 	}
-	if (image && push(out, image) < 0)
+	/* "--" first: an image named like an option ("--no-seccomp",
+	 * "--exit-file=/x") stays the image (found by tests/fuzz/fuzz_config). */
+	if (image && (push(out, "--") < 0 || push(out, image) < 0))
 		goto out;
 	rc = 0;
 out:

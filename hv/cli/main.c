@@ -23,6 +23,7 @@
 #include "disk/disk_spec.h"
 #include "hw/pc.h"
 #include "lib/log.h"
+#include "lib/seccomp_policy.h"
 #include "lib/std_fds.h"
 #include "net/net_spec.h"
 #include "virtio/blk.h"
@@ -57,6 +58,8 @@ static void usage(FILE *out)
 		"  --timeout SECONDS  stop the guest after SECONDS (exit %d)\n"
 		"  --stats            print exits, hypercalls and events on exit\n"
 		"  --verbose          log what pvisor does\n"
+		"  --no-seccomp       run without the system-call filters, for debugging\n"
+		"                     only (docs/confinement.md)\n"
 		"  --mode pv|hybrid|full\n"
 		"                     pv (default): the guest kernel at CPL3 on hypercalls and\n"
 		"                     virtio devices; full: at CPL0 on an emulated PC (16550,\n"
@@ -191,24 +194,6 @@ static int choose_devices(struct domain_config *cfg, struct run_devices *devs,
 	return 0;
 }
 
-static const struct option run_options[] = {
-	{ "mem", required_argument, NULL, 'm' },
-	{ "cmdline", required_argument, NULL, 'c' },
-	{ "timeout", required_argument, NULL, 't' },
-	{ "stats", no_argument, NULL, 's' },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "disk", required_argument, NULL, 'd' },
-	{ "net", required_argument, NULL, 'n' },
-	{ "mode", required_argument, NULL, 'M' },
-	{ "config", required_argument, NULL, 'C' },
-	{ "check", no_argument, NULL, 'K' },
-	{ "domid", required_argument, NULL, 'D' },
-	{ "console-log", required_argument, NULL, 'L' },
-	{ "control-socket", required_argument, NULL, 'S' },
-	{ "exit-file", required_argument, NULL, 'X' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
-};
 
 /* Set by --check: validate everything that needs no KVM, then exit. */
 static bool check_only;
@@ -225,7 +210,7 @@ static const char *find_config_path(int argc, char **argv)
 
 	opterr = 0;
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "+:", run_options, NULL)) != -1)
+	while ((c = getopt_long(argc, argv, "+:", run_long_options, NULL)) != -1)
 		if (c == 'C')
 			path = optarg;
 	return path;
@@ -238,7 +223,7 @@ static int parse_run_options(int argc, char **argv, struct domain_config *cfg,
 
 	opterr = 0;
 	optind = 0;             /* a fresh scan: the config file's, then the command line's */
-	while ((c = getopt_long(argc, argv, "+:", run_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:", run_long_options, NULL)) != -1) {
 		switch (c) {
 		case 'm':
 			if (parse_size(optarg, &cfg->mem_bytes) < 0) {
@@ -271,6 +256,9 @@ static int parse_run_options(int argc, char **argv, struct domain_config *cfg,
 			break;
 		case 'v':
 			log_verbose = 1;
+			break;
+		case 'Z':
+			seccomp_policy_disable();
 			break;
 		case 'd':
 			if (add_disk(devs, optarg) < 0)

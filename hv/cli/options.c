@@ -1,4 +1,5 @@
-/* options.c: parsing sizes and durations given on the command line. */
+/* options.c: pvisor run's option table, and parsing the sizes and durations
+ * given on the command line. */
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
@@ -49,3 +50,24 @@ int parse_seconds(const char *s, double *seconds)
 	*seconds = v;
 	return 0;
 }
+
+/* `pvisor run`'s options; main.c gives each letter its meaning. */
+const struct option run_long_options[] = {
+	{ "mem", required_argument, NULL, 'm' },
+	{ "cmdline", required_argument, NULL, 'c' },
+	{ "timeout", required_argument, NULL, 't' },
+	{ "stats", no_argument, NULL, 's' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "no-seccomp", no_argument, NULL, 'Z' },
+	{ "disk", required_argument, NULL, 'd' },
+	{ "net", required_argument, NULL, 'n' },
+	{ "mode", required_argument, NULL, 'M' },
+	{ "config", required_argument, NULL, 'C' },
+	{ "check", no_argument, NULL, 'K' },
+	{ "domid", required_argument, NULL, 'D' },
+	{ "console-log", required_argument, NULL, 'L' },
+	{ "control-socket", required_argument, NULL, 'S' },
+	{ "exit-file", required_argument, NULL, 'X' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};

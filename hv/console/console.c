@@ -14,6 +14,7 @@
 
 #include "console/console.h"
 #include "lib/log.h"
+#include "lib/seccomp_policy.h"
 
 void console_init(struct console *c, int out_fd, int in_fd)
 {
@@ -31,8 +32,17 @@ int console_bound_log(struct console *c, const char *path, uint64_t max_bytes)
 {
 	struct stat st;
 
+	char old[PATH_MAX];
+
 	if (fstat(c->out_fd, &st) < 0 || !(c->log_path = strdup(path))) {
 		log_errno("console log %s", path);
+		return -1;
+	}
+	snprintf(old, sizeof(old), "%s.1", path);
+	c->log_read_fd = open(path, O_RDONLY | O_CLOEXEC);
+	c->log_old_fd = open(old, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	if (c->log_read_fd < 0 || c->log_old_fd < 0) {
+		log_errno("console log %s", c->log_read_fd < 0 ? path : old);
 		return -1;
 	}
 	c->log_max = max_bytes;
@@ -47,24 +57,23 @@ void console_set_mirror(struct console *c, int fd)
 	pthread_mutex_unlock(&c->out_lock);
 }
 
-/* The log grew past its bound: it becomes PATH.1 and PATH starts anew.
- * If that fails, the log goes on growing rather than losing output. */
+/* The log grew past its bound: its content replaces PATH.1's and PATH
+ * starts anew (out_fd appends, so it writes at 0 again). Under out_lock,
+ * so no output comes in between. If the copy fails, the log goes on
+ * growing rather than losing output. */
 static void rotate_log(struct console *c)
 {
-	char old[PATH_MAX];
-	int fd;
+	loff_t in = 0, out = 0;
+	ssize_t n;
 
-	snprintf(old, sizeof(old), "%s.1", c->log_path);
-	if (rename(c->log_path, old) < 0)
+	if (ftruncate(c->log_old_fd, 0) < 0)
 		return;
-	fd = open(c->log_path, O_WRONLY | O_CREAT | O_APPEND | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0 || dup2(fd, c->out_fd) < 0) {
-		log_errno("cannot start a new console log %s", c->log_path);
-		if (fd >= 0)
-			close(fd);
+	while ((n = copy_file_range(c->log_read_fd, &in, c->log_old_fd, &out, 1 << 20, 0)) > 0)
+		;
+	if (n < 0 || ftruncate(c->out_fd, 0) < 0) {
+		log_errno("cannot rotate the console log %s", c->log_path);
 		return;
 	}
-	close(fd);
 	c->log_size = 0;
 }
 
@@ -211,6 +220,7 @@ static void *console_reader(void *arg)
 	struct console *c = arg;
 	uint8_t chunk[512];
 
+	seccomp_name_thread("console-in");
 	for (;;) {
 		ssize_t n = read(c->in_fd, chunk, sizeof(chunk));
 
@@ -282,6 +292,10 @@ void console_destroy(struct console *c)
 		pthread_detach(c->reader);
 	else if (c->input_event_fd >= 0)
 		close(c->input_event_fd);  /* a running reader may still signal it */
+	if (c->log_path) {
+		close(c->log_read_fd);
+		close(c->log_old_fd);
+	}
 	free(c->log_path);
 	c->log_path = NULL;
 }

@@ -35,15 +35,19 @@ struct console {
 	pthread_mutex_t out_lock;
 	int mirror_fd;                /* -1: none */
 	char *log_path;               /* NULL: out_fd is not a bounded log */
+	int log_read_fd, log_old_fd;  /* PATH to read, PATH.1 to write: rotation */
 	uint64_t log_max, log_size;
 	bool out_failed;              /* out_fd refused a write: said once, now skipped */
 };
 
 void console_init(struct console *c, int out_fd, int in_fd);
 /* Makes out_fd, which is the file PATH opened for appending, a bounded
- * log: once it holds more than max_bytes it is renamed PATH.1 (replacing
- * the older one) and a new PATH begins, so at most about 2 * max_bytes are
- * kept. 0, or -1 after an error message. */
+ * log: once it holds more than max_bytes its content moves to PATH.1
+ * (replacing the older one) and PATH starts empty, so at most about
+ * 2 * max_bytes are kept. PATH.1 is opened (created empty) now: rotation
+ * happens on threads that may open nothing (docs/confinement.md), so it
+ * copies and truncates instead of renaming. 0, or -1 after an error
+ * message. */
 int console_bound_log(struct console *c, const char *path, uint64_t max_bytes);
 /* Also sends every output byte to fd (a socket; -1: stop). The send never
  * blocks: bytes a slow client cannot take are dropped for it; the log

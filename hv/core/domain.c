@@ -17,6 +17,7 @@
 #include "core/layout.h"
 #include "core/x86_setup.h"
 #include "lib/log.h"
+#include "lib/seccomp_policy.h"
 
 #define IMAGE_MAX_BYTES (512ull << 20)
 #define MIN_FREE_BYTES  (1ull << 20)   /* RAM the guest needs beyond its image */
@@ -488,6 +489,9 @@ static void wait_for_outcome(struct domain *d)
 
 enum domain_outcome domain_run(struct domain *d)
 {
+	/* Set up: from now on every thread keeps to the process list. */
+	if (seccomp_confine_process() < 0)
+		return OUTCOME_ERROR;
 	if (domain_start_buses(d) < 0)
 		return OUTCOME_ERROR;
 	if (vcpu_start(&d->vcpus[0]) < 0)

@@ -72,6 +72,7 @@ struct vcpu {
 	size_t run_size;
 	pthread_t thread;
 	bool thread_started;
+	char name[16];               /* "vcpu0": its thread's name */
 	timer_t timer;               /* fires SIGKICK at the guest's deadline */
 	bool timer_created;
 	uint64_t timer_deadline;     /* system time ns; 0 = none */

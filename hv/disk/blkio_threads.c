@@ -10,6 +10,7 @@
 #include <stdlib.h>
 
 #include "disk/blkio_engine.h"
+#include "lib/seccomp_policy.h"
 
 #define POOL_MAX_THREADS 16u
 
@@ -65,6 +66,7 @@ static void *worker(void *arg)
 {
 	struct pool *p = arg;
 
+	seccomp_name_thread("disk-io");
 	pthread_mutex_lock(&p->lock);
 	for (;;) {
 		struct blkio_slot *s = wait_for_work(p);
@@ -112,10 +114,10 @@ static int start_threads(struct pool *p, unsigned count)
 	return p->nthreads ? 0 : -rc;
 }
 
+/* The workers start with the first kick (ensure_workers). */
 static int pool_start(struct blkio *io, char *why, size_t whylen)
 {
 	struct pool *p = calloc(1, sizeof(*p));
-	unsigned count = io->depth < POOL_MAX_THREADS ? io->depth : POOL_MAX_THREADS;
 
 	if (!p) {
 		snprintf(why, whylen, "out of memory for the I/O thread pool");
@@ -125,16 +127,34 @@ static int pool_start(struct blkio *io, char *why, size_t whylen)
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->work, NULL);
 	pthread_cond_init(&p->idle, NULL);
-	if (start_threads(p, count) < 0) {
-		snprintf(why, whylen, "cannot start I/O threads");
-		pthread_mutex_destroy(&p->lock);
-		pthread_cond_destroy(&p->work);
-		pthread_cond_destroy(&p->idle);
-		free(p);
-		return -1;
-	}
 	io->engine_state = p;
 	return 0;
+}
+
+/* Workers start on the thread that first kicks: a device's backend, under
+ * the guest-I/O system-call list, which they inherit (docs/confinement.md).
+ * Started with the disk, on the main thread, they would have run under the
+ * broader process list. False if not one could start. */
+static bool ensure_workers(struct pool *p)
+{
+	unsigned count = p->io->depth < POOL_MAX_THREADS ? p->io->depth : POOL_MAX_THREADS;
+
+	return p->nthreads || start_threads(p, count) == 0;
+}
+
+/* No worker to run them: the staged requests finish with `error`. */
+static void fail_staged(struct pool *p, int error)
+{
+	struct blkio_slot *s;
+
+	pthread_mutex_lock(&p->lock);
+	while ((s = slot_queue_pop(&p->staged))) {
+		s->result = error;
+		slot_queue_push(&p->done, s);
+	}
+	pthread_mutex_unlock(&p->lock);
+	p->staged_count = 0;
+	blkio_signal(p->io);
 }
 
 static void pool_queue(struct blkio *io, struct blkio_slot *s)
@@ -151,6 +171,10 @@ static int pool_kick(struct blkio *io)
 
 	if (!p->staged.head)
 		return 0;
+	if (!ensure_workers(p)) {
+		fail_staged(p, -ENOMEM);
+		return 0;
+	}
 	pthread_mutex_lock(&p->lock);
 	if (p->pending.tail)
 		p->pending.tail->next = p->staged.head;

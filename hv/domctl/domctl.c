@@ -23,6 +23,7 @@
 #include "domctl/domctl.h"
 #include "lib/json_line.h"
 #include "lib/log.h"
+#include "lib/seccomp_policy.h"
 
 #define MAX_CLIENTS     16
 #define MAX_LINE        4096    /* bytes in one request */
@@ -371,6 +372,7 @@ static void *domctl_thread(void *arg)
 	struct domctl *ctl = arg;
 	struct epoll_event evs[8];
 
+	seccomp_name_thread("control");
 	for (;;) {
 		int n = epoll_wait(ctl->epoll_fd, evs, 8, -1);
 

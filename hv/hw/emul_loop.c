@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "lib/log.h"
+#include "lib/seccomp_policy.h"
 #include "hw/emul.h"
 
 #define LOOP_MAX_EVENTS 16
@@ -86,6 +87,9 @@ static void *loop_thread(void *arg)
 	struct epoll_event events[LOOP_MAX_EVENTS];
 
 	block_signals();
+	/* The PC's device models take what the guest writes: guest-I/O list. */
+	if (seccomp_confine_thread(SECCOMP_LIST_GUEST_IO, "pc-devices") < 0)
+		_exit(PVISOR_EXIT_ERROR);
 	for (;;) {
 		int n = epoll_wait(loop->epoll_fd, events, LOOP_MAX_EVENTS, -1);
 

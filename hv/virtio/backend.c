@@ -11,11 +11,13 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "core/domain.h"
 #include "lib/log.h"
+#include "lib/seccomp_policy.h"
 #include "virtio/vdev.h"
 
 #define POLL_NS_START   20000ull    /* first window after a wakeup        */
@@ -133,6 +135,8 @@ void *vdev_backend_thread(void *arg)
 	uint64_t idle_since = 0;
 
 	block_signals();
+	snprintf(dev->thread_name, sizeof(dev->thread_name), "%s-backend", dev->ops->name);
+	seccomp_name_thread(dev->thread_name);	/* keeps the vCPU's list, inherited */
 	set_guest_kicks(dev, false);
 	while (!told_to_stop(dev)) {
 		int done = dev->broken ? 0 : dev->ops->process(dev);

@@ -96,6 +96,7 @@ struct vdev {
 	struct domain *dom;
 	unsigned index;              /* on the device page */
 	const struct vdev_ops *ops;
+	char thread_name[16];        /* its backend thread's: "block-backend" */
 	void *priv;                  /* the device type's state */
 	uint32_t type;
 	uint64_t offered;            /* device_features */

@@ -26,6 +26,7 @@ config_bad_input() {
 	config_file bad-value '{"mem": "lots"}'
 	config_file bad-mode '{"mode": "turbo"}'
 	config_file bad-disk '{"disk": "a.img,frobnicate"}'
+	config_file image-is-option '{"image": "--no-seccomp"}'
 	config_file empty ''
 	head -c $((1024 * 1024 + 1)) /dev/zero | tr '\0' ' ' >"$c/huge.json"
 	mkdir -p "$c/adir.json"
@@ -47,6 +48,11 @@ config_bad_input() {
 	expect_error config-bad-mode 125 "config $c/bad-mode.json: --mode 'turbo'" -- $p run --config "$c/bad-mode.json" "$img"
 	expect_error config-bad-disk 125 "config $c/bad-disk.json: --disk" -- $p run --config "$c/bad-disk.json" "$img"
 	expect_error config-no-value 125 "'--config' needs a value" -- $p run --config
+	# An image named like an option is an image, not an option (found by
+	# tests/fuzz/fuzz_config): --check must look for the file, not boot the
+	# default guest without the filters.
+	expect_error config-image-is-option 125 "cannot open guest image --no-seccomp" -- \
+		$p run --check --config "$c/image-is-option.json"
 }
 
 # config_boot NAME WANT_STDOUT PVISOR_ARGS...: a run must exit 0 and print

@@ -12,7 +12,7 @@
 #                    host and read back through pvisor's virtio-blk
 #   net/echo-qemu, net/duplex-qemu  the net suite's netecho (ARP, ping,
 #                    UDP echo) and duplex tests on QEMU's RTL8139 (PCI)
-#   qemu/badinput/*  qemu-run's one-line errors
+#   badinput/qemu-run-*  qemu-run's one-line errors
 # Uses blk_pattern (blk.sh) and the net suite's helpers (net.sh).
 # shellcheck shell=bash disable=SC2154
 

@@ -42,7 +42,7 @@ static void every_key(void)
 	CHECK_EQ(config_file_load(path, &a), 0);
 	joined(&a, s, sizeof(s));
 	CHECK_STR(s, "run --mem 128M --mode hybrid --cmdline x=1 y --timeout 2.5 --disk a.img "
-		     "--disk b.img,ro --net tap=t0 --stats g.elf");
+		     "--disk b.img,ro --net tap=t0 --stats -- g.elf");
 	CHECK(a.argv[a.argc] == NULL);
 	config_args_free(&a);
 	CHECK_EQ(a.argc, 0);
@@ -57,6 +57,20 @@ static void numbers_as_written(void)
 	CHECK_EQ(config_file_load(path, &a), 0);
 	joined(&a, s, sizeof(s));
 	CHECK_STR(s, "run --mem 64 --timeout 30");
+	config_args_free(&a);
+}
+
+/* The image goes after "--", so getopt takes it as the image even when it
+ * is named like an option (tests/fuzz/corpus/fuzz_config/image-is-option). */
+static void image_named_like_an_option(void)
+{
+	struct config_args a;
+	char s[128];
+
+	write_config("{\"image\": \"--no-seccomp\", \"mem\": \"64M\"}");
+	CHECK_EQ(config_file_load(path, &a), 0);
+	joined(&a, s, sizeof(s));
+	CHECK_STR(s, "run --mem 64M -- --no-seccomp");
 	config_args_free(&a);
 }
 
@@ -113,6 +127,7 @@ int main(void)
 	close(fd);
 	RUN(every_key);
 	RUN(numbers_as_written);
+	RUN(image_named_like_an_option);
 	RUN(empty_object);
 	RUN(refused);
 	RUN(size_limit);
