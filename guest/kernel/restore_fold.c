@@ -34,7 +34,7 @@ static uint64_t tail_scratch(uint64_t rip, uint64_t rsp)
 		return rsp - 8;
 	if (rip == (uint64_t)restore_tail_at_s16)
 		return rsp - 16;
-	if (rip >= (uint64_t)platform_kick_entry && rip < (uint64_t)platform_kick_window_end &&
+	if (rip >= (uint64_t)platform->kick_entry && rip < (uint64_t)platform->kick_window_end &&
 	    *(const uint64_t *)rsp == (uint64_t)restore_tail_kicked)
 		return rsp + 8;
 	return 0;

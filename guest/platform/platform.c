@@ -19,7 +19,6 @@
 const struct platform_ops *platform;
 bool platform_pvh_entered;
 void (*platform_kick_entry)(void);
-const void *platform_kick_window_end;
 
 static void cpuid(uint32_t leaf, uint32_t *a, uint32_t *b, uint32_t *c, uint32_t *d)
 {
@@ -74,7 +73,6 @@ void platform_install(const struct pvisor_start_info *si)
 {
 	platform = detect();
 	platform_kick_entry = platform->kick_entry;
-	platform_kick_window_end = platform->kick_window_end;
 	platform->init(si);
 }
 

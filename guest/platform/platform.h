@@ -94,7 +94,6 @@ extern const struct platform_ops *platform;
 
 /* platform->kick_entry, where assembly can call it without a register. */
 extern void (*platform_kick_entry)(void);
-extern const void *platform_kick_window_end;
 
 /* Delivers pending events now if events are unmasked. */
 static inline void platform_kick(void)

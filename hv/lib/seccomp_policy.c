@@ -29,11 +29,6 @@ void seccomp_policy_disable(void)
 	disabled = true;
 }
 
-bool seccomp_policy_enabled(void)
-{
-	return !disabled;
-}
-
 /* ---- The lists ------------------------------------------------------------- */
 
 /* What every thread of a running domain may call, besides ioctl, clone and
@@ -235,47 +230,70 @@ static int allow_send_timeout(scmp_filter_ctx ctx)
 				SCMP_A1(SCMP_CMP_EQ, SOL_SOCKET), SCMP_A2(SCMP_CMP_EQ, SO_SNDTIMEO));
 }
 
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
 static int allow_prctl(scmp_filter_ctx ctx)
 {
-	for (size_t i = 0; i < sizeof(prctl_options) / sizeof(prctl_options[0]); i++)
+	for (size_t i = 0; i < COUNT(prctl_options); i++)
 		if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1,
 				     SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)prctl_options[i])) < 0)
 			return -1;
 	return 0;
 }
 
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+/* The leak checker's tracer shares memory and is untraced; fork() has
+ * neither flag. */
+static int allow_sanitizer(scmp_filter_ctx ctx, bool process)
+{
+#if defined(__SANITIZE_ADDRESS__)
+	if (allow_calls(ctx, sanitizer_thread_calls, COUNT(sanitizer_thread_calls)) < 0)
+		return -1;
+	if (process && (allow_calls(ctx, sanitizer_calls, COUNT(sanitizer_calls)) < 0 ||
+			seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
+					 SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_VM | CLONE_UNTRACED,
+						 CLONE_VM | CLONE_UNTRACED)) < 0))
+		return -1;
+#else
+	(void)ctx;
+	(void)process;
+#endif
+	return 0;
+}
+
+/* Each list: its calls, its ioctl requests, and the argument-checked rule
+ * only it has. */
+static const struct list_spec {
+	const char *name;
+	const char *const *calls;
+	size_t nr_calls;
+	const unsigned long *ioctls;
+	size_t nr_ioctls;
+	int (*allow_own)(scmp_filter_ctx ctx);
+} lists[] = {
+	[SECCOMP_LIST_PROCESS] = { "process", process_calls, COUNT(process_calls),
+				   process_ioctls, COUNT(process_ioctls), allow_send_timeout },
+	[SECCOMP_LIST_GUEST_IO] = { "guest-I/O", guest_io_calls, COUNT(guest_io_calls),
+				    guest_io_ioctls, COUNT(guest_io_ioctls), allow_fstat_at },
+};
 
 static scmp_filter_ctx build(enum seccomp_list list)
 {
-	scmp_filter_ctx ctx = seccomp_init(refusal_action());
+	const struct list_spec *spec = &lists[list];
 	bool process = list == SECCOMP_LIST_PROCESS;
+	scmp_filter_ctx ctx = seccomp_init(refusal_action());
 	int rc;
 
 	if (!ctx)
 		return NULL;
-	rc = process ? allow_calls(ctx, process_calls, COUNT(process_calls))
-		     : allow_calls(ctx, guest_io_calls, COUNT(guest_io_calls));
+	rc = allow_calls(ctx, spec->calls, spec->nr_calls);
 	if (!rc)
-		rc = process ? allow_ioctls(ctx, process_ioctls, COUNT(process_ioctls))
-			     : allow_ioctls(ctx, guest_io_ioctls, COUNT(guest_io_ioctls));
-#if defined(__SANITIZE_ADDRESS__)
-	if (!rc && process)
-		rc = allow_calls(ctx, sanitizer_calls, COUNT(sanitizer_calls));
+		rc = allow_ioctls(ctx, spec->ioctls, spec->nr_ioctls);
 	if (!rc)
-		rc = allow_calls(ctx, sanitizer_thread_calls, COUNT(sanitizer_thread_calls));
-	/* The tracer shares memory and is untraced; fork() has neither flag. */
-	if (!rc && process)
-		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
-				      SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_VM | CLONE_UNTRACED,
-					      CLONE_VM | CLONE_UNTRACED));
-#endif
+		rc = allow_sanitizer(ctx, process);
 	if (!rc)
 		rc = allow_threads(ctx);
-	if (!rc && !process)
-		rc = allow_fstat_at(ctx);
-	if (!rc && process)
-		rc = allow_send_timeout(ctx);
+	if (!rc)
+		rc = spec->allow_own(ctx);
 	if (!rc)
 		rc = allow_prctl(ctx);
 	/* A binary tree of syscall numbers: a few compares per call; ioctl,
@@ -299,15 +317,14 @@ static int load(enum seccomp_list list)
 	int rc;
 
 	if (!ctx) {
-		log_error("seccomp: cannot build the %s filter (libseccomp)",
-			  list == SECCOMP_LIST_PROCESS ? "process" : "guest-I/O");
+		log_error("seccomp: cannot build the %s filter (libseccomp)", lists[list].name);
 		return -1;
 	}
 	rc = seccomp_load(ctx);
 	seccomp_release(ctx);
 	if (rc < 0) {
 		log_error("seccomp: cannot install the %s filter: %s (--no-seccomp runs without it)",
-			  list == SECCOMP_LIST_PROCESS ? "process" : "guest-I/O", strerror(-rc));
+			  lists[list].name, strerror(-rc));
 		return -1;
 	}
 	return 0;

@@ -24,7 +24,6 @@ enum seccomp_list {
 
 /* --no-seccomp: nothing is installed (debugging only). */
 void seccomp_policy_disable(void);
-bool seccomp_policy_enabled(void);
 
 /* Installs the process list on every thread of the process, once (later
  * calls do nothing). Returns 0, or -1 after printing why. */
