@@ -57,8 +57,10 @@ int ctl_daemon(int argc, char **argv)
 		{ "socket", required_argument, NULL, 's' },
 		{ "state-dir", required_argument, NULL, 'd' },
 		{ "cgroup", required_argument, NULL, 'g' },
+		{ "no-jail", no_argument, NULL, 'J' },
 		{ NULL, 0, NULL, 0 },
 	};
+	bool jail = geteuid() == 0;	/* run --jail needs root */
 	const char *sock = NULL, *state = PVISOR_DEFAULT_STATE_DIR, *cgroup = PVISOR_DEFAULT_CGROUP;
 	char exe[PATH_MAX];
 	ssize_t n;
@@ -73,9 +75,11 @@ int ctl_daemon(int argc, char **argv)
 			state = optarg;
 		else if (c == 'g')
 			cgroup = optarg;
+		else if (c == 'J')
+			jail = false;
 		else {
 			log_error("daemon: bad option '%s' (pvisor daemon [--socket PATH] [--state-dir DIR] "
-				  "[--cgroup NAME])", argv[optind - 1]);
+				  "[--cgroup NAME] [--no-jail])", argv[optind - 1]);
 			return PVISOR_EXIT_ERROR;
 		}
 	}
@@ -93,7 +97,7 @@ int ctl_daemon(int argc, char **argv)
 		log_error("daemon: --cgroup '%s' must be one directory name", cgroup);
 		return PVISOR_EXIT_ERROR;
 	}
-	return daemon_main(api_socket_path(sock), state, exe, cgroup);
+	return daemon_main(api_socket_path(sock), state, exe, cgroup, jail);
 }
 
 /* ---- create: run options (or a configuration file) as a config object */

@@ -14,18 +14,22 @@
 #include "cli/config_file.h"
 #include "cli/ctl.h"
 #include "cli/disk_cmd.h"
+#include "cli/jail.h"
 #include "cli/options.h"
 #include "cli/run_io.h"
 #include "cli/top.h"
 #include "console/console.h"
 #include "core/domain.h"
 #include "core/layout.h"
+#include "disk/disk.h"
 #include "disk/disk_spec.h"
 #include "hw/pc.h"
+#include "lib/host_files.h"
 #include "lib/log.h"
 #include "lib/seccomp_policy.h"
 #include "lib/std_fds.h"
 #include "net/net_spec.h"
+#include "net/tap.h"
 #include "virtio/blk.h"
 #include "virtio/console.h"
 #include "virtio/net.h"
@@ -82,6 +86,9 @@ static void usage(FILE *out)
 		"                     shutdown, console attach; docs/api.md); console input\n"
 		"                     then comes only from a client attached there\n"
 		"  --exit-file FILE   write pvisor's exit status to FILE at the end\n"
+		"  --jail[=UID[:GID]] as root: run the domain in new namespaces, in an empty\n"
+		"                     root, as UID:GID (default 65534:65534); every file it\n"
+		"                     needs is opened first (docs/confinement.md)\n"
 		"\n"
 		"daemon, create, list, ...: the toolstack (docs/api.md); they find the\n"
 		"daemon at --socket PATH, $PVISOR_SOCKET or /run/pvisor/control.sock.\n"
@@ -199,6 +206,8 @@ static int choose_devices(struct domain_config *cfg, struct run_devices *devs,
 static bool check_only;
 /* --console-log, --control-socket, --exit-file. */
 static struct run_io run_io;
+/* --jail[=UID[:GID]]. */
+static struct jail jail;
 
 /* The --config FILE of a run command line (the last one wins), found
  * before the options are applied: the file's values come first, so the
@@ -300,6 +309,10 @@ static int parse_run_options(int argc, char **argv, struct domain_config *cfg,
 		case 'X':
 			run_io.exit_path = optarg;
 			break;
+		case 'J':
+			if (jail_parse(&jail, optarg) < 0)
+				return -1;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -335,6 +348,41 @@ static int exit_code(const struct domain *d, enum domain_outcome outcome)
 	case OUTCOME_STOPPED:  return PVISOR_EXIT_STOPPED;
 	default:               return PVISOR_EXIT_ERROR;
 	}
+}
+
+/* --jail: every file any boot opens, opened now while the host's tree is
+ * still there and kept (lib/host_files.h): /dev/kvm and the image (as
+ * domain_keep_files opens them), each disk (with an overlay's base) and
+ * each TAP device. */
+static int keep_host_files(const struct domain_config *cfg, const struct run_devices *devs)
+{
+	char err[512];
+	int rc;
+
+	host_files_keep(true);
+	rc = domain_keep_files(cfg);
+	for (unsigned i = 0; !rc && i < devs->nr_disks; i++) {
+		struct disk *d = disk_open(&devs->disks[i], err, sizeof(err));
+
+		if (!d) {
+			log_error("%s", err);
+			rc = -1;
+		} else {
+			disk_close(d);
+		}
+	}
+	for (unsigned i = 0; !rc && i < devs->nr_nets; i++) {
+		int fd = tap_open(devs->nets[i].ifname, err, sizeof(err));
+
+		if (fd < 0) {
+			log_error("%s", err);
+			rc = -1;
+		}
+		tap_close(fd);
+	}
+	host_files_keep(false);
+	log_debug("jail: %u host files kept open", host_files_count());
+	return rc;
 }
 
 /* Boots the guest, again after each reboot it asks for. */
@@ -408,9 +456,21 @@ static int cmd_run(int argc, char **argv)
 			       (unsigned long long)cfg.mem_bytes);
 		goto out;
 	}
+	if (jail.on) {
+		/* Opened in the host's namespaces (a TAP is made in its network
+		 * namespace), then inherited by the domain process. */
+		if (jail_check_root() < 0 || keep_host_files(&cfg, &devs) < 0 ||
+		    jail_enter(run_io.exit_path) < 0)
+			goto out;
+		run_io.exit_path = NULL;	/* the supervisor writes it */
+	}
 	vcpu_signals_init();
 	if (run_io_open(&run_io, &console) < 0)
 		goto out;
+	if (jail.on && jail_lock(&jail) < 0) {
+		run_io_close(&run_io, &console, PVISOR_EXIT_ERROR);
+		goto out;
+	}
 	cfg.console = &console;
 	code = run_guest(&cfg);
 	run_io_close(&run_io, &console, code);

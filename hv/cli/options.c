@@ -68,6 +68,7 @@ const struct option run_long_options[] = {
 	{ "console-log", required_argument, NULL, 'L' },
 	{ "control-socket", required_argument, NULL, 'S' },
 	{ "exit-file", required_argument, NULL, 'X' },
+	{ "jail", optional_argument, NULL, 'J' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };

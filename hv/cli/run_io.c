@@ -91,7 +91,7 @@ void run_io_set_domain(struct run_io *io, struct domain *d)
 }
 
 /* Written to a temporary name and renamed, so a reader sees all or none. */
-static void write_exit_file(const char *path, int code)
+void run_io_write_exit_file(const char *path, int code)
 {
 	char tmp[4096];
 	FILE *f;
@@ -112,7 +112,7 @@ void run_io_close(struct run_io *io, struct console *console, int exit_code)
 	io->ctl = NULL;
 	console_destroy(console);
 	if (io->exit_path)
-		write_exit_file(io->exit_path, exit_code);
+		run_io_write_exit_file(io->exit_path, exit_code);
 	/* The console reader may still sit on the input pipe: leave its end
 	 * open; the process is about to exit. */
 	if (io->log_fd >= 0)

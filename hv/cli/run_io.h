@@ -38,6 +38,10 @@ int run_io_parse_log(struct run_io *io, const char *spec);
 int run_io_open(struct run_io *io, struct console *console);
 /* The domain that the control socket acts on (NULL between boots). */
 void run_io_set_domain(struct run_io *io, struct domain *d);
+/* Writes code to path (PATH.tmp, renamed: a reader sees all or none). The
+ * jail's supervisor calls it for the domain process (cli/jail.h). */
+void run_io_write_exit_file(const char *path, int code);
+
 /* Records the exit code and closes everything (console included). */
 void run_io_close(struct run_io *io, struct console *console, int exit_code);
 

@@ -17,6 +17,7 @@
 #include "core/layout.h"
 #include "core/x86_setup.h"
 #include "lib/log.h"
+#include "lib/host_files.h"
 #include "lib/seccomp_policy.h"
 
 #define IMAGE_MAX_BYTES (512ull << 20)
@@ -25,7 +26,7 @@
 
 static int open_kvm(void)
 {
-	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	int fd = host_file_open("/dev/kvm", O_RDWR | O_CLOEXEC);
 
 	if (fd < 0) {
 		if (errno == ENOENT)
@@ -58,7 +59,7 @@ static void *read_image(const char *path, size_t *size)
 	struct stat st;
 	void *buf = NULL;
 	size_t got = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = host_file_open(path, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0) {
 		log_errno("cannot open guest image %s", path);
@@ -392,6 +393,19 @@ int domain_mode_parse(const char *name, enum domain_mode *mode)
 		}
 	}
 	return -1;
+}
+
+int domain_keep_files(const struct domain_config *cfg)
+{
+	size_t size = 0;
+	void *file = read_image(cfg->image_path, &size);
+	int kvm = file ? open_kvm() : -1;
+
+	free(file);
+	if (kvm < 0)
+		return -1;
+	close(kvm);
+	return 0;
 }
 
 int domain_check(const struct domain_config *cfg)

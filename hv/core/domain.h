@@ -130,6 +130,10 @@ int domain_mode_parse(const char *name, enum domain_mode *mode);
 /* Checks what can be checked without KVM: the image against the
  * configuration (pvisor run --check). 0, or -1 after one error line. */
 int domain_check(const struct domain_config *cfg);
+/* Opens /dev/kvm and the image the way domain_create does, and closes
+ * them: with lib/host_files.h keeping, they stay open for later boots
+ * (pvisor run --jail). 0, or -1 after one error line. */
+int domain_keep_files(const struct domain_config *cfg);
 struct domain *domain_create(const struct domain_config *cfg);
 /* Runs it until poweroff, reboot, crash, timeout or error. */
 enum domain_outcome domain_run(struct domain *d);

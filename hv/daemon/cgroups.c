@@ -161,7 +161,9 @@ void cg_domain_remove(const struct dom_cgroups *cg, unsigned id)
 	if (!cg->version)
 		return;
 	cg_domain_path(cg, id, dir, sizeof(dir));
-	rmdir(dir);
+	/* A jailed domain's process may outlive its supervisor by moments. */
+	for (int tries = 0; rmdir(dir) < 0 && errno == EBUSY && tries < 100; tries++)
+		usleep(10000);
 }
 
 static int write_setting(const struct dom_cgroups *cg, unsigned id, const char *file, const char *text)

@@ -12,6 +12,7 @@
 /* Serves until SIGTERM or SIGINT. SELF_EXE is the pvisor binary the domain
  * processes run; CGROUP names the directory of domain cgroups at the top
  * of the host's cpu hierarchy (daemon/cgroups.h). Returns an exit status. */
-int daemon_main(const char *socket_path, const char *state_dir, const char *self_exe, const char *cgroup);
+int daemon_main(const char *socket_path, const char *state_dir, const char *self_exe, const char *cgroup,
+		bool jail);
 
 #endif

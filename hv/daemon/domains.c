@@ -225,16 +225,39 @@ static unsigned long long process_start(pid_t pid)
 	return start;
 }
 
-double dom_cpu_seconds(const struct dom_record *r)
+/* Fields 14 and 15: user and system time, in clock ticks. */
+static unsigned long long cpu_ticks(pid_t pid)
 {
 	char buf[1024];
-	const char *f = r->pid > 0 ? stat_fields(r->pid, buf, sizeof(buf)) : NULL;
+	const char *f = stat_fields(pid, buf, sizeof(buf));
 	unsigned long long utime, stime;
 
-	/* fields 14 and 15 */
 	if (!f || sscanf(f, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime, &stime) != 2)
 		return 0;
-	return (double)(utime + stime) / (double)sysconf(_SC_CLK_TCK);
+	return utime + stime;
+}
+
+/* A jailed domain runs in the child of the process the daemon started
+ * (cli/jail.h); its time counts. */
+double dom_cpu_seconds(const struct dom_record *r)
+{
+	char path[64], kids[256], *p, *end;
+	unsigned long long ticks;
+	ssize_t n;
+	int fd;
+
+	if (r->pid <= 0)
+		return 0;
+	ticks = cpu_ticks(r->pid);
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)r->pid, (int)r->pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
+		n = read(fd, kids, sizeof(kids) - 1);
+		close(fd);
+		kids[n > 0 ? n : 0] = '\0';
+		for (p = kids; (n = strtol(p, &end, 10)) > 0; p = end)
+			ticks += cpu_ticks((pid_t)n);
+	}
+	return (double)ticks / (double)sysconf(_SC_CLK_TCK);
 }
 
 static int save_record(const struct dom_table *t, const struct dom_record *r)
@@ -387,7 +410,7 @@ static int finish_check(struct dom_record *r)
  * control socket at N.sock, its exit code to N.exit. */
 static pid_t spawn(const struct dom_table *t, uint16_t id, const char *cwd)
 {
-	char idtext[8], config[512], log[512], console[512], sock[512], exitf[512];
+	char idtext[8], config[512], log[512], console[512], sock[512], exitf[512], jail[32];
 	int devnull, logfd, err;
 	bool entered;
 	pid_t pid;
@@ -418,8 +441,9 @@ static pid_t spawn(const struct dom_table *t, uint16_t id, const char *cwd)
 		fprintf(stderr, "pvisor: domain %u runs outside its cgroup (CPU weight and cap not enforced): %s\n",
 			id, strerror(err));
 	child_reset_signals();
+	snprintf(jail, sizeof(jail), "--jail=%u:%u", DOM_JAIL_ID_BASE + id, DOM_JAIL_ID_BASE + id);
 	execl(t->self_exe, "pvisor", "run", "--domid", idtext, "--config", config, "--console-log", console,
-	      "--control-socket", sock, "--exit-file", exitf, (char *)NULL);
+	      "--control-socket", sock, "--exit-file", exitf, t->jail ? jail : (char *)NULL, (char *)NULL);
 	_exit(125);
 }
 
@@ -607,6 +631,7 @@ void dom_destroy(struct dom_table *t, struct dom_record *r)
 		finish_check(r);
 	}
 	if (r->pid > 0) {
+		kill(-r->pid, SIGKILL);	/* its session: a jailed domain's child too */
 		kill(r->pid, SIGKILL);
 		if (!r->adopted)
 			waitpid(r->pid, &status, 0);

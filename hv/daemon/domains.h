@@ -74,7 +74,11 @@ struct dom_table {
 	char self_exe[256];     /* the pvisor binary domains run on */
 	struct dom_table_hooks hooks;
 	struct dom_cgroups cg;
+	bool jail;              /* domains run jailed, as uid and gid DOM_JAIL_ID_BASE + id */
 };
+
+/* A jailed domain's uid and gid: this plus its id (docs/confinement.md). */
+#define DOM_JAIL_ID_BASE 300000u
 
 const char *dom_state_name(enum dom_state s);
 bool dom_alive(const struct dom_record *r);

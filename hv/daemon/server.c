@@ -339,7 +339,7 @@ static void raise_fd_limit(void)
 }
 
 static int setup(struct server *s, const char *socket_path, const char *state_dir, const char *self_exe,
-		 const char *cgroup)
+		 const char *cgroup, bool jail)
 {
 	struct epoll_event ev = { .events = EPOLLIN };
 	sigset_t mask;
@@ -367,6 +367,7 @@ static int setup(struct server *s, const char *socket_path, const char *state_di
 		unlink(socket_path);
 		return -1;
 	}
+	s->table.jail = jail;
 	adopted = dom_table_adopt(&s->table);
 	if (s->table.count)
 		fprintf(stderr, "pvisor: re-adopted %u domains (%u running, %u answered)\n", s->table.count,
@@ -378,14 +379,16 @@ static int setup(struct server *s, const char *socket_path, const char *state_di
 	return 0;
 }
 
-int daemon_main(const char *socket_path, const char *state_dir, const char *self_exe, const char *cgroup)
+int daemon_main(const char *socket_path, const char *state_dir, const char *self_exe, const char *cgroup,
+		bool jail)
 {
 	static struct server s = { .listen_fd = -1, .signal_fd = -1, .epoll_fd = -1 };
 	struct epoll_event events[32];
 
-	if (setup(&s, socket_path, state_dir, self_exe, cgroup) < 0)
+	if (setup(&s, socket_path, state_dir, self_exe, cgroup, jail) < 0)
 		return PVISOR_EXIT_ERROR;
-	fprintf(stderr, "pvisor: daemon serving %s (state in %s)\n", socket_path, state_dir);
+	fprintf(stderr, "pvisor: daemon serving %s (state in %s; domains %s)\n", socket_path, state_dir,
+		jail ? "jailed" : "not jailed");
 	while (!s.stop) {
 		int n = epoll_wait(s.epoll_fd, events, 32, dom_next_deadline_ms(&s.table));
 

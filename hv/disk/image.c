@@ -11,6 +11,7 @@
 
 #include "disk/image.h"
 #include "lib/errmsg.h"
+#include "lib/host_files.h"
 
 static int image_fail(struct blk_image *img, char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
@@ -124,7 +125,7 @@ int blk_image_open(struct blk_image *img, const char *path, unsigned flags, char
 		   size_t errlen)
 {
 	memset(img, 0, sizeof(*img));
-	img->fd = open(path, open_flags(flags));
+	img->fd = host_file_open(path, open_flags(flags));
 	if (img->fd < 0)
 		return explain_open_error(img, path, flags, err, errlen);
 	if (fstat(img->fd, &img->st) < 0)

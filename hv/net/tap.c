@@ -12,6 +12,7 @@
 
 #include "net/net_spec.h"
 #include "lib/errmsg.h"
+#include "lib/host_files.h"
 #include "net/tap.h"
 
 #define TUN_PATH "/dev/net/tun"
@@ -85,16 +86,31 @@ static int configure(int fd, const char *ifname, char *err, size_t errlen)
 int tap_open(const char *ifname, char *err, size_t errlen)
 {
 	const char *problem = net_ifname_problem(ifname, strlen(ifname));
+	char key[IFNAMSIZ + 8];
 	int fd;
 
 	if (problem)
 		return errmsg(err, errlen, "TAP name '%s' %s", ifname, problem);
+	snprintf(key, sizeof(key), "tap:%s", ifname);
+	fd = host_file_kept(key);	/* attached at an earlier boot (--jail) */
+	if (fd >= 0) {
+		if (configure(fd, ifname, err, errlen)) {
+			close(fd);
+			return -1;
+		}
+		return fd;
+	}
 	fd = open_tun(err, errlen);
 	if (fd < 0)
 		return -1;
 	if (attach(fd, ifname, err, errlen) || configure(fd, ifname, err, errlen)) {
 		close(fd);
 		return -1;
+	}
+	if (host_file_note(key, fd) < 0) {
+		close(fd);
+		return errmsg(err, errlen, "TAP device '%s': cannot keep it open: %s", ifname,
+			      strerror(errno));
 	}
 	return fd;
 }

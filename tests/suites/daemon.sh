@@ -14,7 +14,7 @@ daemon_cleanup() {
 		# Domains outlive the daemon by design: end them too.
 		for pid in $(PVISOR_SOCKET=$DAEMON_SOCK "$PVSAN" list --json 2>/dev/null |
 			python3 -c 'import json,sys; [print(d["pid"]) for d in json.load(sys.stdin) if d["pid"]]' 2>/dev/null); do
-			kill -9 "$pid" 2>/dev/null
+			kill -9 -- "-$pid" "$pid" 2>/dev/null   # its session: a jailed domain's process too
 		done
 	fi
 	if [[ -n $daemon_pid ]]; then
@@ -529,6 +529,15 @@ wait_mem() { poll_until 60 equals "$2" info_field "$1" mem_bytes; }
 
 rss_kib() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
 
+# domain_process NAME: the process that runs NAME's guest: the child of the
+# pid the daemon lists when the domain is jailed (cli/jail.h).
+domain_process() {
+	local pid kid
+	pid=$(domain_field "$1" pid)
+	kid=$(tr -d ' \n' <"/proc/$pid/task/$pid/children" 2>/dev/null)
+	echo "${kid:-$pid}"
+}
+
 # mem-set down and up: the guest's balloon follows and the host's RSS
 # with it; mem-max holds a guest that tries to take memory back.
 daemon_memory() {
@@ -539,7 +548,7 @@ daemon_memory() {
 		pv_ctl create --name g --mem 64M --cmdline greedy "$img" >/dev/null || why="create failed"
 	[[ -z $why ]] && ! { wait_log 1 "sleeper: touched" && wait_log 2 "up as"; } && why="not up"
 	if [[ -z $why ]]; then
-		pid=$(domain_field m pid)
+		pid=$(domain_process m)
 		rss0=$(rss_kib "$pid")
 		pv_ctl mem-set m 16M || why="mem-set 16M failed"
 	fi
@@ -628,7 +637,7 @@ daemon_sched_credit() {
 		out=$(pv_ctl sched-credit --weight 512 --cap 50 s) || why="sched-credit failed: $out"
 		dir=${out##* }; dir=${dir%)}
 		ver=$(sed -n 's/.*cgroup v\([12]\).*/\1/p' <<<"$out")
-		pid=$(domain_field s pid)
+		pid=$(domain_process s)   # the guest's process (a jailed one's child)
 	fi
 	[[ -z $why ]] && ! grep -qx "$pid" "$dir/cgroup.procs" && why="pid $pid is not in $dir"
 	if [[ -z $why && $ver == 2 ]]; then
