@@ -57,6 +57,10 @@ build_one() {
 	fuzz_virtq)
 		link fuzz_virtq "$HOST" tests/fuzz/fuzz_virtq.c hv/virtio/virtqueue.c \
 			hv/core/guest_phys.c -- -lpthread ;;
+	fuzz_blkreq)
+		link fuzz_blkreq "$HOST" tests/fuzz/fuzz_blkreq.c tests/fuzz/fake_vdev.c \
+			hv/virtio/blk.c hv/virtio/virtqueue.c hv/core/guest_phys.c \
+			tests/fuzz/quiet_log.c -- -lpthread ;;
 	*)
 		echo "tests/fuzz/build.sh: no harness '$1'" >&2
 		return 1 ;;
