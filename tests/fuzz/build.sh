@@ -61,6 +61,10 @@ build_one() {
 		link fuzz_blkreq "$HOST" tests/fuzz/fuzz_blkreq.c tests/fuzz/fake_vdev.c \
 			hv/virtio/blk.c hv/virtio/virtqueue.c hv/core/guest_phys.c \
 			tests/fuzz/quiet_log.c -- -lpthread ;;
+	fuzz_netreq)
+		link fuzz_netreq "$HOST" tests/fuzz/fuzz_netreq.c tests/fuzz/fake_vdev.c \
+			hv/virtio/net.c hv/virtio/virtqueue.c hv/core/guest_phys.c \
+			tests/fuzz/quiet_log.c -- -lpthread ;;
 	*)
 		echo "tests/fuzz/build.sh: no harness '$1'" >&2
 		return 1 ;;
