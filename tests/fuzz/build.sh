@@ -65,6 +65,10 @@ build_one() {
 		link fuzz_netreq "$HOST" tests/fuzz/fuzz_netreq.c tests/fuzz/fake_vdev.c \
 			hv/virtio/net.c hv/virtio/virtqueue.c hv/core/guest_phys.c \
 			tests/fuzz/quiet_log.c -- -lpthread ;;
+	fuzz_hypercall)
+		link fuzz_hypercall "$HOST" tests/fuzz/fuzz_hypercall.c hv/core/hypercall.c \
+			hv/core/pv_mmu.c hv/core/pagetable.c hv/core/evtchn.c hv/core/guest_access.c \
+			hv/core/device.c hv/core/x86_setup.c tests/fuzz/quiet_log.c ;;
 	*)
 		echo "tests/fuzz/build.sh: no harness '$1'" >&2
 		return 1 ;;
