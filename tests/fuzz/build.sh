@@ -63,7 +63,7 @@ build_one() {
 			tests/fuzz/quiet_log.c -- -lpthread ;;
 	fuzz_netreq)
 		link fuzz_netreq "$HOST" tests/fuzz/fuzz_netreq.c tests/fuzz/fake_vdev.c \
-			hv/virtio/net.c hv/virtio/virtqueue.c hv/core/guest_phys.c \
+			hv/virtio/net.c hv/virtio/net_hdr.c hv/virtio/virtqueue.c hv/core/guest_phys.c \
 			tests/fuzz/quiet_log.c -- -lpthread ;;
 	fuzz_hypercall)
 		link fuzz_hypercall "$HOST" tests/fuzz/fuzz_hypercall.c hv/core/hypercall.c \
