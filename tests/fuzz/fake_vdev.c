@@ -177,18 +177,22 @@ static bool build_chain(struct fake_queue *q, struct fake_input *in, unsigned *n
 	return true;
 }
 
-void fake_queue_build(struct fake_queue *q, struct fake_input *in, unsigned max_chains,
-		      bool indirect)
+void fake_queue_rings(struct fake_queue *q)
 {
-	struct pvisor_virtq_avail *avail;
-	unsigned next = 0;
-
 	memset(q, 0, sizeof(*q));
 	q->desc = ram_alloc(pvisor_virtq_desc_bytes(FAKE_QUEUE_SIZE), 16);
 	q->avail = ram_alloc(pvisor_virtq_avail_bytes(FAKE_QUEUE_SIZE), 2);
 	q->used = ram_alloc(pvisor_virtq_used_bytes(FAKE_QUEUE_SIZE), 4);
 	if (!q->desc || !q->avail || !q->used)
 		abort();
+}
+
+void fake_queue_build(struct fake_queue *q, struct fake_input *in, unsigned max_chains,
+		      bool indirect)
+{
+	struct pvisor_virtq_avail *avail;
+	unsigned next = 0;
+
 	avail = (struct pvisor_virtq_avail *)(fake_guest.ram + q->avail);
 	while (fake_input_left(in) && q->nchains < max_chains && q->nchains < FAKE_QUEUE_SIZE &&
 	       build_chain(q, in, &next, indirect)) {

@@ -70,6 +70,9 @@ extern struct fake_guest fake_guest;
 /* Empties guest RAM and the allocator. */
 void fake_guest_reset(void);
 
+/* Places q's rings in RAM (before any queue's buffers). */
+void fake_queue_rings(struct fake_queue *q);
+
 /* Reads chain descriptions from in until it ends, the descriptor table or
  * RAM is full, or max_chains were built; lays them out (rings, indirect
  * tables, buffers) and makes them all available. Each chain in the input:

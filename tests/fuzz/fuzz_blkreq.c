@@ -479,6 +479,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fake_guest_reset();
 	size_index = disk_setup(&in);
 	memcpy(disk_before, disk_bytes, sizeof(disk_before));
+	fake_queue_rings(&q);
 	fake_queue_build(&q, &in, FAKE_QUEUE_SIZE, engine.flags & F_INDIRECT);
 	fake_guest_snapshot();
 	completed = run_model(&q);

@@ -362,6 +362,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	fake_guest_reset();
 	read_frames(&in);
+	fake_queue_rings(&tx);
+	fake_queue_rings(&rx);
 	fake_queue_build(&tx, &in, fake_u8(&in) % (FAKE_QUEUE_SIZE + 1), flags & F_INDIRECT);
 	fake_queue_build(&rx, &in, FAKE_QUEUE_SIZE, flags & F_INDIRECT);
 	fake_guest_snapshot();
