@@ -223,8 +223,8 @@ int x86_set_cpuid(int kvm_fd, int vcpu_fd, uint32_t pv_bits)
 		e[0].function = PVISOR_CPUID_BASE;
 		e[0].eax = PVISOR_CPUID_FEATURES;
 		memcpy(&e[0].ebx, PVISOR_CPUID_SIGNATURE, 4);
-		memcpy(&e[0].ecx, PVISOR_CPUID_SIGNATURE + 4, 4);
-		memcpy(&e[0].edx, PVISOR_CPUID_SIGNATURE + 8, 4);
+		memcpy(&e[0].ecx, &PVISOR_CPUID_SIGNATURE[4], 4);
+		memcpy(&e[0].edx, &PVISOR_CPUID_SIGNATURE[8], 4);
 		e[1].function = PVISOR_CPUID_FEATURES;
 		e[1].eax = PVISOR_ABI_VERSION;
 		e[1].ebx = pv_bits;

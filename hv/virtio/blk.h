@@ -1,7 +1,7 @@
 /* blk.h: the virtio-blk device (blk.c): a disk image (hv/disk/) served
  * through a virtio request queue. */
-#ifndef PVISOR_VIRTIO_BLK_H
-#define PVISOR_VIRTIO_BLK_H
+#ifndef PVISOR_HV_VIRTIO_BLK_H
+#define PVISOR_HV_VIRTIO_BLK_H
 
 #include "core/device.h"
 

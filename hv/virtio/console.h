@@ -1,7 +1,7 @@
 /* console.h: the virtio-console device (console.c): the host console
  * (hv/console/) served through receive and transmit queues. */
-#ifndef PVISOR_VIRTIO_CONSOLE_H
-#define PVISOR_VIRTIO_CONSOLE_H
+#ifndef PVISOR_HV_VIRTIO_CONSOLE_H
+#define PVISOR_HV_VIRTIO_CONSOLE_H
 
 #include "core/device.h"
 

@@ -25,6 +25,7 @@
 #include "net/tap.h"
 #include "virtio/bus.h"
 #include "virtio/net.h"
+#include "virtio/net_hdr.h"
 #include "virtio/vdev.h"
 
 #define NET_QUEUE_MAX  1024          /* measured: 256 starved host -> guest */
@@ -213,8 +214,9 @@ static void deliver(struct vdev *dev, struct net_dev *n, struct virtqueue *vq)
 		memset(h, 0, NET_HDR);
 		while (off < n->frame_len)
 			off += fill_chain(&n->held[used++], n->frame + off, n->frame_len - off);
-		/* The header went into the first chain; now say how many followed. */
-		((struct pvisor_virtio_net_hdr *)n->held[0].bufs[0].host)->num_buffers = (uint16_t)used;
+		/* The header went into the first chain; now say how many followed
+		 * (the guest's buffer may start at any byte). */
+		net_hdr_set_num_buffers(n->held[0].bufs[0].host, (uint16_t)used);
 		off = 0;
 		for (unsigned i = 0; i < used; i++) {
 			uint64_t len = n->held[i].writable_bytes;

@@ -1,7 +1,7 @@
 /* net.h: the virtio-net device (net.c): a NIC on a host TAP device
  * (hv/net/), with receive and transmit queues. */
-#ifndef PVISOR_VIRTIO_NET_H
-#define PVISOR_VIRTIO_NET_H
+#ifndef PVISOR_HV_VIRTIO_NET_H
+#define PVISOR_HV_VIRTIO_NET_H
 
 #include "core/device.h"
 

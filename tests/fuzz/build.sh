@@ -57,6 +57,18 @@ build_one() {
 	fuzz_virtq)
 		link fuzz_virtq "$HOST" tests/fuzz/fuzz_virtq.c hv/virtio/virtqueue.c \
 			hv/core/guest_phys.c -- -lpthread ;;
+	fuzz_blkreq)
+		link fuzz_blkreq "$HOST" tests/fuzz/fuzz_blkreq.c tests/fuzz/fake_vdev.c \
+			hv/virtio/blk.c hv/virtio/virtqueue.c hv/core/guest_phys.c \
+			tests/fuzz/quiet_log.c -- -lpthread ;;
+	fuzz_netreq)
+		link fuzz_netreq "$HOST" tests/fuzz/fuzz_netreq.c tests/fuzz/fake_vdev.c \
+			hv/virtio/net.c hv/virtio/net_hdr.c hv/virtio/virtqueue.c hv/core/guest_phys.c \
+			tests/fuzz/quiet_log.c -- -lpthread ;;
+	fuzz_hypercall)
+		link fuzz_hypercall "$HOST" tests/fuzz/fuzz_hypercall.c hv/core/hypercall.c \
+			hv/core/pv_mmu.c hv/core/pagetable.c hv/core/evtchn.c hv/core/guest_access.c \
+			hv/core/device.c hv/core/x86_setup.c tests/fuzz/quiet_log.c ;;
 	*)
 		echo "tests/fuzz/build.sh: no harness '$1'" >&2
 		return 1 ;;

@@ -20,7 +20,9 @@
 
 #include <pv/netstack.h>
 #include <pvisor/abi.h>
+#include <pvisor/io/virtio_blk.h>
 #include <pvisor/io/virtio_ring.h>
+#include <pvisor/pvisor.h>
 
 #include "disk/overlay_format.h"
 
@@ -475,6 +477,200 @@ static void virtq_seeds(void)
 	save("fuzz_virtq", "queue-256", buf, virtq_seed(8, 0x01 | 0x02 | 0x20 | 0x80, 3));
 }
 
+/* ---- fuzz_blkreq, fuzz_netreq, fuzz_hypercall: byte streams --------------------------- */
+
+static size_t at;
+
+static void b8(unsigned v)
+{
+	buf[at++] = (uint8_t)v;
+}
+
+static void le(uint64_t v, unsigned bytes)
+{
+	put_le(buf + at, v, bytes);
+	at += bytes;
+}
+
+/* A chain as fake_vdev.h reads it: the buffer count (and indirect bit). */
+static void chain(unsigned nbufs, bool indirect)
+{
+	b8((nbufs - 1) | (indirect ? 8 : 0));
+}
+
+/* A readable buffer of len (< 256) bytes with the given content. */
+static void readable(const void *content, unsigned len)
+{
+	b8(0);
+	b8(len);
+	b8(len);
+	memcpy(buf + at, content, len);
+	at += len;
+}
+
+static void sectors_buf(bool writable, unsigned sectors)
+{
+	b8(2 | writable);
+	b8(sectors);
+	if (!writable)
+		b8(0);
+}
+
+static void big_buf(bool writable, unsigned len)
+{
+	b8(4 | writable);
+	le(len, 2);
+	if (!writable)
+		b8(0);
+}
+
+static void status_buf(void)
+{
+	b8(7);
+}
+
+static void blk_header(uint32_t type, uint64_t sector)
+{
+	struct pvisor_virtio_blk_req_hdr h = { type, 0, sector };
+
+	readable(&h, sizeof(h));
+}
+
+/* The harness's first bytes: flags (size index in bits 4..6), fail masks. */
+static void blk_seed(const char *name, uint8_t flags, bool indirect)
+{
+	struct pvisor_virtio_blk_discard d = { 4, 2, 0 };
+
+	at = 0;
+	b8(flags);
+	b8(0x22);
+	b8(0x02);
+	chain(3, indirect);                          /* write sectors 2..3 */
+	blk_header(PVISOR_VIRTIO_BLK_T_OUT, 2);
+	sectors_buf(false, 2);
+	status_buf();
+	chain(3, false);                             /* read them back */
+	blk_header(PVISOR_VIRTIO_BLK_T_IN, 2);
+	sectors_buf(true, 2);
+	status_buf();
+	chain(2, indirect);
+	blk_header(PVISOR_VIRTIO_BLK_T_FLUSH, 0);
+	status_buf();
+	chain(3, false);
+	blk_header(PVISOR_VIRTIO_BLK_T_GET_ID, 0);
+	big_buf(true, PVISOR_VIRTIO_BLK_ID_BYTES);
+	status_buf();
+	chain(3, false);
+	blk_header(PVISOR_VIRTIO_BLK_T_DISCARD, 0);
+	readable(&d, sizeof(d));
+	status_buf();
+	chain(3, false);                             /* past the end */
+	blk_header(PVISOR_VIRTIO_BLK_T_IN, 63);
+	sectors_buf(true, 2);
+	status_buf();
+	chain(2, false);                             /* no status byte */
+	blk_header(PVISOR_VIRTIO_BLK_T_OUT, 0);
+	sectors_buf(false, 1);
+	save("fuzz_blkreq", name, buf, at);
+}
+
+static void blkreq_seeds(void)
+{
+	blk_seed("requests", 0x50 | 0x02, true);
+	blk_seed("read-only", 0x50 | 0x01, false);
+	blk_seed("failing-engine", 0x50 | 0x04 | 0x08, false);
+}
+
+/* Host frames, then transmit chains, then receive chains. */
+static void net_seed(const char *name, uint8_t flags, unsigned rx_len, unsigned nrx)
+{
+	static const uint8_t eth[14] = { 0x52, 0x54, 0, 0x12, 0x34, 0x56, 2, 0, 0, 0xaa, 0xbb, 0xcc, 8, 0 };
+
+	at = 0;
+	b8(flags);
+	b8(3);                                        /* three frames from the host */
+	le(12 + 60, 2), b8(0);
+	le(12 + 1514, 2), b8(0);
+	le(12 + 20, 2), b8(0);
+	b8(2);                                        /* two transmit chains */
+	chain(2, false);
+	big_buf(false, 12);
+	readable(eth, sizeof(eth));
+	chain(3, flags & 2);
+	big_buf(false, 12);
+	readable(eth, sizeof(eth));
+	big_buf(false, 1000);
+	for (unsigned i = 0; i < nrx; i++) {
+		chain(1, false);
+		big_buf(true, rx_len);
+	}
+	save("fuzz_netreq", name, buf, at);
+}
+
+static void netreq_seeds(void)
+{
+	net_seed("one-chain-per-frame", 0x02, 12 + 1514, 3);
+	net_seed("merged-buffers", 0x01, 512, 8);
+}
+
+/* A hypercall: the number, then five arguments as (tag, value). */
+static void hc(unsigned nr, const uint64_t a[5])
+{
+	b8(nr);
+	for (int i = 0; i < 5; i++) {
+		if (a[i] < 256) {
+			b8(0), b8((unsigned)a[i]);
+		} else {
+			b8(2);
+			le(a[i], 8);
+		}
+	}
+}
+
+static void mmu_request(uint64_t gpa, uint64_t va, uint8_t flags, uint8_t tag, uint8_t frame)
+{
+	b8(0xf8);
+	le(gpa / 16, 2);
+	le(va >> 12, 2);
+	b8(flags);
+	b8(tag);
+	b8(frame);
+}
+
+static void hypercall_seeds(void)
+{
+	const uint64_t list = 0x8000, reqs = 0x9000, done = 0x9800, text = 0xa000;
+
+	at = 0;
+	b8(0), b8(8), b8(5);
+	hc(PVISOR_HC_VERSION, (uint64_t[5]){ PVISOR_VERSION_ABI });
+	b8(0xf0), le(text / 4, 2), b8(5), memcpy(buf + at, "hello", 5), at += 5;
+	hc(PVISOR_HC_CONSOLE_IO, (uint64_t[5]){ PVISOR_CONSOLE_WRITE, text, 5 });
+	hc(PVISOR_HC_CONSOLE_IO, (uint64_t[5]){ PVISOR_CONSOLE_READ, text, 8 });
+	hc(PVISOR_HC_EVENT_CHANNEL_OP, (uint64_t[5]){ PVISOR_EVTCHN_BIND_VIRQ, PVISOR_VIRQ_CONSOLE });
+	hc(PVISOR_HC_EVENT_CHANNEL_OP, (uint64_t[5]){ PVISOR_EVTCHN_ALLOC_UNBOUND, PVISOR_DOMID_SELF });
+	hc(PVISOR_HC_EVENT_CHANNEL_OP, (uint64_t[5]){ PVISOR_EVTCHN_BIND_INTERDOMAIN, PVISOR_DOMID_SELF, 2 });
+	hc(PVISOR_HC_EVENT_CHANNEL_OP, (uint64_t[5]){ PVISOR_EVTCHN_SEND, 3 });
+	hc(PVISOR_HC_EVENT_CHANNEL_OP, (uint64_t[5]){ PVISOR_EVTCHN_CLOSE, 2 });
+	mmu_request(reqs, 0x400000, 0x03, 0, 9);        /* map pfn 9 writable */
+	mmu_request(reqs + 16, 0x401000, 0x01, 1, 0);   /* a hypervisor page, read-only */
+	mmu_request(reqs + 32, 0x402000, 0x03, 2, 1);   /* a page table, writable: -EPERM */
+	hc(PVISOR_HC_MMU_UPDATE, (uint64_t[5]){ reqs, 3, done });
+	mmu_request(reqs, 0x9000, 0x80, 0, 0);          /* unmap the requests' own page */
+	mmu_request(reqs + 16, 0x400000, 0x80, 0, 0);
+	hc(PVISOR_HC_MMU_UPDATE, (uint64_t[5]){ reqs, 2, done });
+	b8(0xf0), le(list / 4, 2), b8(16);
+	le(20, 8), le(9, 8);
+	hc(PVISOR_HC_MEMORY_OP, (uint64_t[5]){ PVISOR_MEM_DECREASE_RESERVATION, list, 2 });
+	hc(PVISOR_HC_MEMORY_OP, (uint64_t[5]){ PVISOR_MEM_INCREASE_RESERVATION, list, 1 });
+	hc(PVISOR_HC_CALLBACK_OP, (uint64_t[5]){ PVISOR_CALLBACK_UPCALL, 0x100000 });
+	hc(PVISOR_HC_DEVICE_OP, (uint64_t[5]){ 1, 0 });
+	hc(PVISOR_HC_SCHED_OP, (uint64_t[5]){ PVISOR_SCHED_SHUTDOWN, PVISOR_SHUTDOWN_CRASH, 3, text });
+	save("fuzz_hypercall", "tour", buf, at);
+	buf[0] = 1;                                      /* the same in a hybrid domain */
+	save("fuzz_hypercall", "tour-hybrid", buf, at);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -492,5 +688,8 @@ int main(int argc, char **argv)
 	netstack_seeds();
 	overlay_seeds();
 	virtq_seeds();
+	blkreq_seeds();
+	netreq_seeds();
+	hypercall_seeds();
 	return 0;
 }
