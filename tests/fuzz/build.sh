@@ -48,7 +48,7 @@ build_one() {
 			guest/netstack/*.c ;;
 	fuzz_overlay)
 		link fuzz_overlay "$HOST" tests/fuzz/fuzz_overlay.c hv/disk/overlay.c \
-			hv/disk/overlay_format.c hv/disk/image.c hv/disk/raw_io.c hv/disk/iov.c \
+			hv/disk/overlay_format.c hv/disk/image.c hv/lib/host_files.c hv/disk/raw_io.c hv/disk/iov.c \
 			hv/lib/errmsg.c -- -lpthread ;;
 	make_seeds)
 		link make_seeds "${GUEST_ON_HOST/$FUZZ/$SAN}" tests/fuzz/make_seeds.c \
