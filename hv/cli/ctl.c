@@ -21,6 +21,7 @@
 #include "daemon/api.h"
 #include "daemon/daemon.h"
 #include "lib/log.h"
+#include "lib/seccomp_policy.h"
 
 static struct json_object *domain_params(const char *domain)
 {
@@ -58,6 +59,7 @@ int ctl_daemon(int argc, char **argv)
 		{ "state-dir", required_argument, NULL, 'd' },
 		{ "cgroup", required_argument, NULL, 'g' },
 		{ "no-jail", no_argument, NULL, 'J' },
+		{ "no-seccomp", no_argument, NULL, 'Z' },
 		{ NULL, 0, NULL, 0 },
 	};
 	bool jail = geteuid() == 0;	/* run --jail needs root */
@@ -77,9 +79,11 @@ int ctl_daemon(int argc, char **argv)
 			cgroup = optarg;
 		else if (c == 'J')
 			jail = false;
+		else if (c == 'Z')
+			seccomp_policy_disable();
 		else {
 			log_error("daemon: bad option '%s' (pvisor daemon [--socket PATH] [--state-dir DIR] "
-				  "[--cgroup NAME] [--no-jail])", argv[optind - 1]);
+				  "[--cgroup NAME] [--no-jail] [--no-seccomp])", argv[optind - 1]);
 			return PVISOR_EXIT_ERROR;
 		}
 	}

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "daemon/domains.h"
+#include "daemon/launcher.h"
 #include "lib/log.h"
 
 #define CHECK_TIMEOUT_MS 10000  /* a hang guard for `run --check` */
@@ -291,17 +292,6 @@ void dom_save(const struct dom_table *t, const struct dom_record *r)
 		log_errno("cannot save the record of domain %u", r->id);
 }
 
-/* In a child about to exec: the daemon's blocked signals and ignored
- * SIGPIPE would otherwise be inherited by pvisor run. */
-static void child_reset_signals(void)
-{
-	sigset_t none;
-
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	signal(SIGPIPE, SIG_DFL);
-}
-
 /* `run --check` prints "mode=M vcpus=N mem=BYTES": the domain's settings
  * as pvisor run itself resolves them. */
 static void read_settings(struct dom_record *r, const char *line)
@@ -328,53 +318,52 @@ static void read_all(int fd, char *buf, size_t len)
 	buf[got] = '\0';
 }
 
-/* Starts `pvisor run --check --config PATH` in CWD; its stdout and stderr
- * are kept in pipes (r->check_out, r->check_err) read once it has ended.
- * 0, or -1 with the reason in err. */
-static int start_check(const struct dom_table *t, struct dom_record *r, const char *path, const char *cwd,
-		       char *err, size_t errlen)
+/* Starts `pvisor run --check --config PATH` in CWD (through the launcher,
+ * daemon/launcher.h); its stdout and stderr are kept in pipes
+ * (r->check_out, r->check_err) read once it has ended; r->pidfd says
+ * when. 0, or -1 with the reason in err. */
+static int start_check(struct dom_record *r, const char *path, const char *cwd, char *err, size_t errlen)
 {
-	int outpipe[2], errpipe[2];
-	pid_t pid;
+	struct launch_request rq = { .cgroup_id = -1, .cwd = cwd,
+				     .argv = { "pvisor", "run", "--check", "--config", path, NULL } };
+	int outpipe[2] = { -1, -1 }, errpipe[2] = { -1, -1 }, devnull, e;
+	pid_t pid = -1;
 
-	if (pipe2(outpipe, O_CLOEXEC) < 0)
-		goto sys;
-	if (pipe2(errpipe, O_CLOEXEC) < 0) {
-		close(outpipe[0]);
-		close(outpipe[1]);
-		goto sys;
+	devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (devnull >= 0 && pipe2(outpipe, O_CLOEXEC) == 0 && pipe2(errpipe, O_CLOEXEC) == 0) {
+		rq.fds[0] = devnull;
+		rq.fds[1] = outpipe[1];
+		rq.fds[2] = errpipe[1];
+		pid = launcher_spawn(&rq, &r->pidfd);
 	}
-	pid = fork();
-	if (pid < 0) {
-		close(outpipe[0]);
+	e = errno;
+	if (devnull >= 0)
+		close(devnull);
+	if (outpipe[1] >= 0)
 		close(outpipe[1]);
-		close(errpipe[0]);
+	if (errpipe[1] >= 0)
 		close(errpipe[1]);
-		goto sys;
+	if (pid < 0) {
+		if (outpipe[0] >= 0)
+			close(outpipe[0]);
+		if (errpipe[0] >= 0)
+			close(errpipe[0]);
+		snprintf(err, errlen, "cannot check the configuration: %s", strerror(e));
+		return -1;
 	}
-	if (pid == 0) {
-		int devnull = open("/dev/null", O_RDWR);
-
-		dup2(devnull, 0);
-		dup2(outpipe[1], 1);
-		dup2(errpipe[1], 2);
-		child_reset_signals();
-		if (chdir(cwd) < 0) {
-			fprintf(stderr, "pvisor: cannot enter the client's directory %s: %s\n", cwd, strerror(errno));
-			_exit(125);
-		}
-		execl(t->self_exe, "pvisor", "run", "--check", "--config", path, (char *)NULL);
-		_exit(127);
-	}
-	close(outpipe[1]);
-	close(errpipe[1]);
 	r->check_pid = pid;
 	r->check_out = outpipe[0];
 	r->check_err = errpipe[0];
 	return 0;
-sys:
-	snprintf(err, errlen, "cannot check the configuration: %s", strerror(errno));
-	return -1;
+}
+
+/* A launched process's wait status; a launcher that has gone counts as a
+ * kill. */
+static int wait_status(pid_t pid)
+{
+	int status;
+
+	return launcher_wait(pid, &status) == 0 ? status : SIGKILL;
 }
 
 /* The check has ended: 0 if the configuration is good (r's settings
@@ -382,9 +371,9 @@ sys:
 static int finish_check(struct dom_record *r)
 {
 	char settings[256], *err = r->reason;
-	int status = 0;
+	int status;
 
-	waitpid(r->check_pid, &status, 0);
+	status = wait_status(r->check_pid);
 	r->check_pid = 0;
 	read_all(r->check_out, settings, sizeof(settings));
 	read_all(r->check_err, err, sizeof(r->reason));
@@ -405,16 +394,23 @@ static int finish_check(struct dom_record *r)
 	return -1;
 }
 
-/* The domain process: a session of its own, stdin from /dev/null, stdout
- * and stderr (pvisor's messages) to N.log, the console to N.console, its
- * control socket at N.sock, its exit code to N.exit. */
-static pid_t spawn(const struct dom_table *t, uint16_t id, const char *cwd)
+/* The domain process (through the launcher): a session of its own, in
+ * its cgroup, stdin from /dev/null, stdout and stderr (pvisor's messages)
+ * to N.log, the console to N.console, its control socket at N.sock, its
+ * exit code to N.exit; jailed when the daemon jails. Its pid and
+ * *pidfd, or -1 with errno. */
+static pid_t spawn(const struct dom_table *t, uint16_t id, const char *cwd, int *pidfd)
 {
 	char idtext[8], config[512], log[512], console[512], sock[512], exitf[512], jail[32];
-	int devnull, logfd, err;
-	bool entered;
-	pid_t pid;
+	struct launch_request rq = { .new_session = true, .cgroup_id = t->cg.version ? id : -1, .cwd = cwd,
+				     .argv = { "pvisor", "run", "--domid", idtext, "--config", config,
+					       "--console-log", console, "--control-socket", sock,
+					       "--exit-file", exitf, t->jail ? jail : NULL, NULL } };
+	int devnull, logfd, e;
+	pid_t pid = -1;
 
+	snprintf(idtext, sizeof(idtext), "%u", id);
+	snprintf(jail, sizeof(jail), "--jail=%u:%u", DOM_JAIL_ID_BASE + id, DOM_JAIL_ID_BASE + id);
 	dom_path(t, id, "json", config, sizeof(config));
 	dom_path(t, id, "log", log, sizeof(log));
 	dom_path(t, id, "console", console, sizeof(console));
@@ -422,34 +418,26 @@ static pid_t spawn(const struct dom_table *t, uint16_t id, const char *cwd)
 	dom_path(t, id, "exit", exitf, sizeof(exitf));
 	unlink(exitf);
 	cg_domain_create(&t->cg, id);
-	pid = fork();
-	if (pid != 0)
-		return pid;
-	snprintf(idtext, sizeof(idtext), "%u", id);
-	setsid();
-	entered = !t->cg.version || cg_domain_enter(&t->cg, id, getpid()) == 0;
-	err = errno;
-	devnull = open("/dev/null", O_RDONLY);
-	logfd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
-	if (devnull < 0 || logfd < 0 || chdir(cwd) < 0)
-		_exit(125);
-	dup2(devnull, 0);
-	dup2(logfd, 1);
-	dup2(logfd, 2);
-	closefrom(3);
-	if (!entered)   /* into the domain's log */
-		fprintf(stderr, "pvisor: domain %u runs outside its cgroup (CPU weight and cap not enforced): %s\n",
-			id, strerror(err));
-	child_reset_signals();
-	snprintf(jail, sizeof(jail), "--jail=%u:%u", DOM_JAIL_ID_BASE + id, DOM_JAIL_ID_BASE + id);
-	execl(t->self_exe, "pvisor", "run", "--domid", idtext, "--config", config, "--console-log", console,
-	      "--control-socket", sock, "--exit-file", exitf, t->jail ? jail : (char *)NULL, (char *)NULL);
-	_exit(125);
+	devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	logfd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	if (devnull >= 0 && logfd >= 0) {
+		rq.fds[0] = devnull;
+		rq.fds[1] = rq.fds[2] = logfd;
+		pid = launcher_spawn(&rq, pidfd);
+	}
+	e = errno;
+	if (devnull >= 0)
+		close(devnull);
+	if (logfd >= 0)
+		close(logfd);
+	errno = e;
+	return pid;
 }
 
 static void watch(struct dom_table *t, struct dom_record *r)
 {
-	r->pidfd = pidfd_open(r->pid, 0);
+	if (r->pidfd < 0)
+		r->pidfd = pidfd_open(r->pid, 0);
 	if (r->pidfd >= 0 && t->hooks.watch)
 		t->hooks.watch(t->hooks.ctx, r, true);
 }
@@ -493,20 +481,12 @@ struct dom_record *dom_create(struct dom_table *t, const char *name, const char 
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
-	if (start_check(t, r, config, cwd, err, errlen) < 0)
+	if (start_check(r, config, cwd, err, errlen) < 0)
 		goto fail;
 	r->state = DOM_CREATING;
 	clock_gettime(CLOCK_MONOTONIC, &r->deadline);
 	r->deadline.tv_sec += CHECK_TIMEOUT_MS / 1000;
 	t->recs[t->count++] = r;
-	r->pidfd = pidfd_open(r->check_pid, 0);
-	if (r->pidfd < 0) {
-		snprintf(err, errlen, "cannot watch the configuration check: %s", strerror(errno));
-		kill(r->check_pid, SIGKILL);
-		finish_check(r);
-		t->count--;
-		goto fail;
-	}
 	if (t->hooks.watch)
 		t->hooks.watch(t->hooks.ctx, r, true);
 	return r;
@@ -526,7 +506,7 @@ static void check_ended(struct dom_table *t, struct dom_record *r)
 	unwatch(t, r);
 	r->deadline = (struct timespec){ 0, 0 };
 	if (finish_check(r) == 0) {
-		r->pid = spawn(t, r->id, r->cwd);
+		r->pid = spawn(t, r->id, r->cwd, &r->pidfd);
 		if (r->pid < 0)
 			snprintf(r->reason, sizeof(r->reason), "cannot start the domain process: %s", strerror(errno));
 	}
@@ -605,27 +585,21 @@ static void mark_ended(struct dom_table *t, struct dom_record *r)
 
 void dom_ended(struct dom_table *t, struct dom_record *r)
 {
-	int status;
-
 	if (r->state == DOM_CREATING) {
 		check_ended(t, r);
 		return;
 	}
 	if (!dom_alive(r))
 		return;
-	if (!r->adopted && waitpid(r->pid, &status, WNOHANG) == r->pid)
-		record_status(r, status);
-	else if (r->adopted)
-		record_exit_file(t, r);
+	if (!r->adopted)
+		record_status(r, wait_status(r->pid));    /* its pidfd said it has ended */
 	else
-		return;         /* not ended after all */
+		record_exit_file(t, r);
 	mark_ended(t, r);
 }
 
 void dom_destroy(struct dom_table *t, struct dom_record *r)
 {
-	int status;
-
 	if (r->state == DOM_CREATING) {
 		kill(r->check_pid, SIGKILL);
 		finish_check(r);
@@ -634,7 +608,7 @@ void dom_destroy(struct dom_table *t, struct dom_record *r)
 		kill(-r->pid, SIGKILL);	/* its session: a jailed domain's child too */
 		kill(r->pid, SIGKILL);
 		if (!r->adopted)
-			waitpid(r->pid, &status, 0);
+			wait_status(r->pid);
 		else if (r->pidfd >= 0) {
 			struct pollfd pfd = { .fd = r->pidfd, .events = POLLIN };
 

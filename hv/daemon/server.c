@@ -21,7 +21,9 @@
 #include "daemon/api.h"
 #include "daemon/daemon.h"
 #include "daemon/domlink.h"
+#include "daemon/launcher.h"
 #include "lib/log.h"
+#include "lib/seccomp_policy.h"
 
 #define MAX_CLIENTS      256            /* the longest idle one goes for a new one */
 #define MAX_FDS          65536          /* clients and domains are found by their fd */
@@ -368,6 +370,11 @@ static int setup(struct server *s, const char *socket_path, const char *state_di
 		return -1;
 	}
 	s->table.jail = jail;
+	if (launcher_start(self_exe, &s->table.cg) < 0) {
+		close(s->listen_fd);
+		unlink(socket_path);
+		return -1;
+	}
 	adopted = dom_table_adopt(&s->table);
 	if (s->table.count)
 		fprintf(stderr, "pvisor: re-adopted %u domains (%u running, %u answered)\n", s->table.count,
@@ -376,7 +383,8 @@ static int setup(struct server *s, const char *socket_path, const char *state_di
 	epoll_ctl(s->epoll_fd, EPOLL_CTL_ADD, s->listen_fd, &ev);
 	ev.data.fd = s->signal_fd;
 	epoll_ctl(s->epoll_fd, EPOLL_CTL_ADD, s->signal_fd, &ev);
-	return 0;
+	/* Set up: from now on the daemon keeps to its list (no exec, no fork). */
+	return seccomp_confine_daemon();
 }
 
 int daemon_main(const char *socket_path, const char *state_dir, const char *self_exe, const char *cgroup,

@@ -69,6 +69,25 @@ static const char *const guest_io_calls[] = {
 	"fallocate", "ftruncate", "copy_file_range", "sendmsg", "sched_yield", "getrandom",
 };
 
+/* The daemon's calls: its state files and the cgroup tree (open, write,
+ * rename, mkdir, rmdir, unlink, getdents), /proc reads, its clients and
+ * its domains' control sockets (AF_UNIX only, below), signals and pidfds
+ * for the domain processes the launcher started. */
+static const char *const daemon_calls[] = {
+	"read", "write", "readv", "writev", "pread64", "pwrite64", "lseek", "close", "fstat",
+	"newfstatat", "statx", "fcntl", "dup", "dup2", "dup3", "pipe2", "mmap", "munmap",
+	"mprotect", "madvise", "mremap", "brk", "futex", "set_robust_list", "rseq", "exit",
+	"exit_group", "rt_sigprocmask", "rt_sigreturn", "restart_syscall", "sigaltstack",
+	"tgkill", "tkill", "getpid", "gettid", "getuid", "geteuid", "getgid", "getegid",
+	"clock_gettime", "clock_getres", "clock_nanosleep", "nanosleep", "gettimeofday",
+	"epoll_create1", "epoll_ctl", "epoll_wait", "epoll_pwait", "signalfd4", "poll", "ppoll",
+	"openat", "mkdir", "mkdirat", "rmdir", "unlink", "unlinkat", "rename", "renameat",
+	"renameat2", "getdents64", "readlink", "readlinkat", "access", "faccessat", "faccessat2",
+	"connect", "accept4", "recvmsg", "sendmsg", "recvfrom", "sendto", "shutdown",
+	"getsockopt", "kill", "pidfd_open", "pidfd_send_signal", "sched_yield", "getrandom",
+	"prlimit64", "uname", "sysinfo",
+};
+
 /* ioctl requests, by list. The VM-building ones are the process's only. */
 static const unsigned long process_ioctls[] = {
 	KVM_RUN,	/* first: the vCPU's every exit */
@@ -230,6 +249,17 @@ static int allow_send_timeout(scmp_filter_ctx ctx)
 				SCMP_A1(SCMP_CMP_EQ, SOL_SOCKET), SCMP_A2(SCMP_CMP_EQ, SO_SNDTIMEO));
 }
 
+/* The daemon's: UNIX stream sockets to its domains' control sockets, with
+ * send and receive timeouts. */
+static int allow_unix_sockets(scmp_filter_ctx ctx)
+{
+	if (allow_send_timeout(ctx) < 0 ||
+	    seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(setsockopt), 2,
+			     SCMP_A1(SCMP_CMP_EQ, SOL_SOCKET), SCMP_A2(SCMP_CMP_EQ, SO_RCVTIMEO)) < 0)
+		return -1;
+	return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1, SCMP_A0(SCMP_CMP_EQ, AF_UNIX));
+}
+
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 static int allow_prctl(scmp_filter_ctx ctx)
@@ -274,12 +304,14 @@ static const struct list_spec {
 				   process_ioctls, COUNT(process_ioctls), allow_send_timeout },
 	[SECCOMP_LIST_GUEST_IO] = { "guest-I/O", guest_io_calls, COUNT(guest_io_calls),
 				    guest_io_ioctls, COUNT(guest_io_ioctls), allow_fstat_at },
+	[SECCOMP_LIST_DAEMON] = { "daemon", daemon_calls, COUNT(daemon_calls), NULL, 0,
+				  allow_unix_sockets },
 };
 
 static scmp_filter_ctx build(enum seccomp_list list)
 {
 	const struct list_spec *spec = &lists[list];
-	bool process = list == SECCOMP_LIST_PROCESS;
+	bool process = list != SECCOMP_LIST_GUEST_IO;	/* a whole process's list */
 	scmp_filter_ctx ctx = seccomp_init(refusal_action());
 	int rc;
 
@@ -330,7 +362,7 @@ static int load(enum seccomp_list list)
 	return 0;
 }
 
-int seccomp_confine_process(void)
+static int confine_whole(enum seccomp_list list)
 {
 	if (disabled || process_confined)
 		return 0;
@@ -338,10 +370,21 @@ int seccomp_confine_process(void)
 		log_errno("seccomp: cannot install the SIGSYS handler");
 		return -1;
 	}
-	if (load(SECCOMP_LIST_PROCESS) < 0)
+	if (load(list) < 0)
 		return -1;
 	process_confined = true;
 	return 0;
+}
+
+int seccomp_confine_process(void)
+{
+	return confine_whole(SECCOMP_LIST_PROCESS);
+}
+
+int seccomp_confine_daemon(void)
+{
+	seccomp_name_thread("pvisor-daemon");
+	return confine_whole(SECCOMP_LIST_DAEMON);
 }
 
 /* A refusal's SIGSYS must reach the handler: a thread that blocked every

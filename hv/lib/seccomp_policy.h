@@ -20,6 +20,7 @@
 enum seccomp_list {
 	SECCOMP_LIST_PROCESS,
 	SECCOMP_LIST_GUEST_IO,
+	SECCOMP_LIST_DAEMON,    /* `pvisor daemon` once set up (no exec, no fork) */
 };
 
 /* --no-seccomp: nothing is installed (debugging only). */
@@ -28,6 +29,12 @@ void seccomp_policy_disable(void);
 /* Installs the process list on every thread of the process, once (later
  * calls do nothing). Returns 0, or -1 after printing why. */
 int seccomp_confine_process(void);
+
+/* Installs the daemon's list on every thread of the daemon, once set up:
+ * files, AF_UNIX sockets, signals to its domains, pidfds; no exec, no new
+ * processes (daemon/launcher.h starts them), no other sockets, no mounts,
+ * namespaces or uid changes. 0, or -1 after printing why. */
+int seccomp_confine_daemon(void);
 
 /* Stacks `list` on the calling thread and the threads it will create;
  * `who` names the thread (as seccomp_name_thread). Only on top of the
