@@ -208,6 +208,92 @@ blk_write_then_verify() {
 	fi
 }
 
+# ---- a full host file system (ENOSPC) ------------------------------------------------------
+
+BLK_FULL_FS_SIZE=1M     # the small file system; the disks are 8 MiB
+blk_full_fs=
+
+# blk_full_umount: the ENOSPC tests' file system unmounted and its mount
+# point gone (also from the suite's EXIT trap).
+blk_full_umount() {
+	[[ -n $blk_full_fs ]] || return 0
+	umount "$blk_full_fs" 2>/dev/null || umount -l "$blk_full_fs" 2>/dev/null
+	rmdir "$blk_full_fs" 2>/dev/null
+	blk_full_fs=
+}
+
+# blk_enospc_case NAME SEED MODE SPEC [RAW_IMAGE]: blk_enospc writes the
+# disk SPEC (the sanitizer build) until the small file system under it is
+# full, flushing after every write or never (MODE flush or noflush). The
+# guest must see an I/O error status and pass (a hang ends in its
+# --timeout, a crash in a bad exit), pvisor must exit 0 with one line
+# naming the disk and the host's error; then every record the guest saw
+# flushed (or, with noflush, written: pvisor's clean exit flushes) must be
+# there: in RAW_IMAGE, checked from the host, or else (an overlay) `disk
+# info` must open the overlay and a boot over it, read-only on the still
+# full file system, must read them all.
+blk_enospc_case() {
+	local name=$1 seed=$2 mode=$3 spec=$4 last n
+	wanted_guest "$name" || return 0
+	if ! blk_guest "$PVSAN" blk_enospc "$seed $mode" --disk "$spec"; then
+		fail "$name" "$blk_why"
+		return
+	fi
+	last=$(awk '$1 == "flushed" || $1 == "written" { n = $2 } END { print (n == "" ? -1 : n) }' "$blk_dir/out")
+	n=$(grep -c "^pvisor: disk '.*': a write failed on the host: No space left on device" "$blk_dir/err")
+	if ((last < 0)); then
+		fail "$name" "nothing was written before the file system filled: $(grep '^blk_enospc' "$blk_dir/out" | tr '\n' '|')"
+	elif [[ $n != 1 || $(wc -l <"$blk_dir/err") != 1 ]]; then
+		fail "$name" "pvisor's stderr is not the one line about the full disk: $(head -c 300 "$blk_dir/err")"
+	elif [[ -n ${5:-} ]]; then
+		if blk_why=$(blk_pattern lost "$5" "$seed" "$last"); then pass "$name"
+		else fail "$name" "written up to record $last, but $blk_why of them are not in the image"; fi
+	elif ! "$PV" disk info "${spec#*,overlay=}" >"$blk_dir/info" 2>&1; then
+		fail "$name" "disk info after ENOSPC: $(head -c 300 "$blk_dir/info")"
+	elif ! blk_guest "$PVSAN" blk_flushkill "check $seed $last" --disk "$spec,ro"; then
+		fail "$name" "reading back records 0..$last: $blk_why"
+	else
+		pass "$name"
+	fi
+}
+
+# The disk image, and separately an overlay's file, on a file system far
+# smaller than the disk (a tmpfs; root is needed to mount it). Each case
+# starts with an empty file system.
+blk_test_enospc() {
+	local fs base out name io mode
+	wanted_guest blk/enospc || return 0
+	fs=$blk_dir/full
+	mkdir -p "$fs"
+	if ! out=$(mount -t tmpfs -o size=$BLK_FULL_FS_SIZE,mode=0700 pvisor-enospc "$fs" 2>&1); then
+		rmdir "$fs"
+		skip blk/enospc "cannot mount a small tmpfs here: $out"
+		return
+	fi
+	blk_full_fs=$fs
+	# name, engine, mode
+	while read -r name io mode; do
+		truncate -s 8M "$fs/raw.img"
+		blk_enospc_case "$name" 41 "$mode" "$fs/raw.img,io=$io" "$fs/raw.img"
+		rm -f "$fs/raw.img"
+	done <<-EOF
+		blk/enospc-raw uring flush
+		blk/enospc-raw-threads-noflush threads noflush
+	EOF
+	base=$(blk_image enospc-base.img 8M)
+	for mode in flush noflush; do
+		name=blk/enospc-overlay$([[ $mode == noflush ]] && echo -noflush)
+		rm -f "$fs/top.img"
+		if ! out=$("$PV" disk create-overlay "$fs/top.img" "$base" 2>&1); then
+			fail "$name" "create-overlay: $out"
+			continue
+		fi
+		blk_enospc_case "$name" 43 "$mode" "$base,overlay=$fs/top.img"
+	done
+	[[ -n $(tr -d '\0' <"$base" | head -c 1) ]] && fail blk/enospc-overlay-base "the base changed"
+	blk_full_umount
+}
+
 # ---- bad input ------------------------------------------------------------------------
 
 # blk_set_overlay_base OVERLAY PATH: rewrites the base path in OVERLAY's
@@ -313,7 +399,7 @@ suite_blk() {
 	blk_dir=$tmp/blk
 	mkdir -p "$blk_dir"
 	saved_trap=$(trap -p EXIT)
-	trap 'blk_cleanup; rm -rf "$tmp"' EXIT
+	trap 'blk_cleanup; blk_full_umount; rm -rf "$tmp"' EXIT
 	blk_test_integrity
 	blk_test_ops
 	blk_test_readonly
@@ -321,6 +407,7 @@ suite_blk() {
 	blk_test_overlay
 	blk_test_flush_kill
 	blk_test_flush_kill_overlay
+	blk_test_enospc
 	blk_test_bad_input
 	blk_test_hostile
 	blk_cleanup
