@@ -15,11 +15,11 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 B=${B:-build}
+IMG=$B/guest/tests/daemon/sleeper.elf
+CGROUP=pvisor-soak-$$
 N=${1:-10000}
 MAX_SECONDS=${2:-0}
 EVERY=${3:-100}
-IMG=$B/guest/tests/daemon/sleeper.elf
-CGROUP=pvisor-soak-$$
 source bench/daemon_env.sh
 source tests/daemon/soak_lib.sh
 
