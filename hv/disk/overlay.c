@@ -341,6 +341,13 @@ static int load_state(struct overlay *ov, const char *top_path, char *err, size_
 	if (rc < 0)
 		return errmsg(err, errlen, "cannot read the bitmap of '%s': %s", top_path,
 				 strerror(-rc));
+	/* Room for the bitmap now, or a full file system would lose every
+	 * allocation since the last flush, even at a clean exit. */
+	rc = ov->readonly ? 0 : ovl_bitmap_reserve(ov->top.fd, &ov->hdr, ov->bitmap);
+	if (rc < 0)
+		return errmsg(err, errlen, "cannot reserve space for the bitmap of overlay '%s' "
+				 "(%llu bytes): %s", top_path,
+				 (unsigned long long)ov->hdr.bitmap_bytes, strerror(-rc));
 	ov->cluster_size = ovl_cluster_size(&ov->hdr);
 	ov->dirty_blocks = ov->hdr.bitmap_bytes / OVL_BITMAP_BLOCK;
 	ov->dirty = calloc(ov->dirty_blocks, 1);

@@ -62,6 +62,8 @@ static int write_new_overlay(int fd, const struct ovl_header *h, const char *top
 		return -errno;
 	rc = ovl_header_write(fd, h);
 	if (rc == 0)
+		rc = ovl_bitmap_reserve(fd, h, NULL);
+	if (rc == 0)
 		rc = blk_raw_sync(fd);
 	if (rc == 0)
 		rc = sync_parent_dir(top_path);

@@ -1,6 +1,7 @@
 /* overlay_format.c: encoding, decoding and checking overlay headers and
  * bitmaps (overlay_format.h). Fields are little-endian. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -208,6 +209,27 @@ int ovl_bitmap_read(int fd, const struct ovl_header *h, uint64_t **bitmap)
 		free(*bitmap);
 		*bitmap = NULL;
 	}
+	return rc;
+}
+
+int ovl_bitmap_reserve(int fd, const struct ovl_header *h, const uint64_t *bitmap)
+{
+	uint64_t *zero = NULL;
+	int rc;
+
+	if (fallocate(fd, 0, (off_t)h->bitmap_offset, (off_t)h->bitmap_bytes) == 0)
+		return 0;
+	if (errno != EOPNOTSUPP && errno != ENOSYS)
+		return -errno;
+	if (!bitmap) {
+		zero = blk_raw_alloc(h->bitmap_bytes);
+		if (!zero)
+			return -ENOMEM;
+		memset(zero, 0, h->bitmap_bytes);
+		bitmap = zero;
+	}
+	rc = blk_raw_pwrite(fd, bitmap, h->bitmap_bytes, h->bitmap_offset);
+	free(zero);
 	return rc;
 }
 

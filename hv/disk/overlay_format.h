@@ -83,6 +83,13 @@ int ovl_header_write(int fd, const struct ovl_header *h);
 /* Reads the whole bitmap into a new BLK_BUF_ALIGN-aligned buffer of
  * h->bitmap_bytes (free() it). Returns 0 or -errno. */
 int ovl_bitmap_read(int fd, const struct ovl_header *h, uint64_t **bitmap);
+/* Gives the bitmap's blocks their space on the file system now, so that a
+ * flush, which rewrites them in place, never needs new space: on a full
+ * file system the data of acknowledged writes would be in the file while
+ * the bits saying so could not be written. fallocate() where the file
+ * system has it, else the bitmap (NULL: all zero) is written over itself.
+ * Returns 0 or -errno (-ENOSPC when there is no room even for that). */
+int ovl_bitmap_reserve(int fd, const struct ovl_header *h, const uint64_t *bitmap);
 
 static inline bool ovl_bit_test(const uint64_t *bitmap, uint64_t cluster)
 {

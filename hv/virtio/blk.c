@@ -50,6 +50,7 @@ struct blk_dev {
 	bool kick_pending;             /* a blkio_kick failed: retry it */
 	struct vq_chain chain;
 	uint64_t errors;
+	int logged_errno;              /* the last host error reported on stderr */
 };
 
 static void blk_describe(struct vdev *dev, struct pvisor_device *e)
@@ -328,6 +329,26 @@ static int take_requests(struct vdev *dev, struct blk_dev *b)
 	return done;
 }
 
+/* A request the host failed (a full file system, a failing device): the
+ * guest gets an I/O error status and runs on; the user gets one line per
+ * kind of error (not per request: a guest retrying must not flood the log). */
+static void report_host_error(struct blk_dev *b, const struct blkio_req *io)
+{
+	static const char *const ops[] = {
+		[BLKIO_READ] = "a read", [BLKIO_WRITE] = "a write", [BLKIO_FLUSH] = "a flush",
+		[BLKIO_DISCARD] = "a discard", [BLKIO_WRITE_ZEROES] = "a write-zeroes",
+	};
+	int err = (int)-io->result;
+
+	if (err == b->logged_errno)
+		return;
+	b->logged_errno = err;
+	log_error("disk '%s': %s failed on the host: %s; the guest gets an I/O error status",
+		  disk_config_has_overlay(&b->cfg) ? b->cfg.overlay : b->cfg.path,
+		  (unsigned)io->op < sizeof(ops) / sizeof(ops[0]) && ops[io->op] ? ops[io->op] : "a request",
+		  strerror(err));
+}
+
 static int reap_completions(struct vdev *dev, struct blk_dev *b)
 {
 	struct blkio_req *done[64];
@@ -339,6 +360,8 @@ static int reap_completions(struct vdev *dev, struct blk_dev *b)
 			bool ok = done[i]->result >= 0;   /* never a short count */
 
 			b->in_flight--;
+			if (!ok)
+				report_host_error(b, done[i]);
 			complete(dev, r, ok ? PVISOR_VIRTIO_BLK_S_OK : PVISOR_VIRTIO_BLK_S_IOERR);
 		}
 		total += n;
@@ -422,11 +445,16 @@ static void blk_add_io(struct vdev *dev, struct domain_io *io)
 static void blk_destroy(struct vdev *dev)
 {
 	struct blk_dev *b = dev->priv;
+	int rc;
 
 	if (b->errors)
 		log_debug("disk %s: %llu requests failed", b->cfg.path, (unsigned long long)b->errors);
 	blkio_destroy(b->io);
-	disk_close(b->disk);
+	rc = disk_close(b->disk);      /* an overlay's last flush */
+	if (rc < 0)
+		log_error("disk '%s': the flush at exit failed: %s; writes since the guest's last "
+			  "successful flush may be lost", disk_config_has_overlay(&b->cfg) ? b->cfg.overlay : b->cfg.path,
+			  strerror(-rc));
 	free(b->reqs);
 	free(b);
 }

@@ -17,80 +17,12 @@ BLK_HOSTILE_CASES="no_status status_readable outside_ram split_header past_end b
 	wrong_direction unknown_type discard_bad hammer frontend_broken"
 
 blk_dir=
-blk_pids=()
-blk_why=
-blk_last=-1
+# blk_pattern, blk_image, blk_guest, blk_kill_once, blk_kill_trial, blk_cleanup
+source tests/blk/flushkill_lib.sh
 
 # ---- helpers ------------------------------------------------------------------
 
-blk_cleanup() {
-	local pid
-	for pid in "${blk_pids[@]}"; do
-		kill -9 "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-	done
-	blk_pids=()
-}
-
-# blk_pattern write FILE SEED | check FILE SEED [BYTES]: the pattern of
-# tests/blk/blktest.h: word w of the disk is splitmix64((SEED << 40) ^ w).
-blk_pattern() {
-	python3 - "$@" <<'EOF'
-import struct, sys
-M = (1 << 64) - 1
-def mix(z):
-    z = (z + 0x9E3779B97F4A7C15) & M
-    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & M
-    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & M
-    return z ^ (z >> 31)
-def words(seed, n):
-    key = seed << 40
-    return struct.pack('<%dQ' % n, *[mix(key ^ i) for i in range(n)])
-cmd, path, seed = sys.argv[1], sys.argv[2], int(sys.argv[3])
-if cmd == 'write':
-    size = len(open(path, 'rb').read())
-    open(path, 'r+b').write(words(seed, size // 8))
-    sys.exit(0)
-data = open(path, 'rb').read()
-if len(sys.argv) > 4:
-    data = data[:int(sys.argv[4])]
-want = words(seed, len(data) // 8)
-if data != want:
-    bad = next(i for i in range(len(want)) if data[i] != want[i])
-    print('byte %d differs from the pattern of seed %d' % (bad, seed))
-    sys.exit(1)
-EOF
-}
-
 blk_sha() { sha256sum "$1" | cut -d' ' -f1; }
-
-# blk_image NAME SIZE: a fresh sparse image in $blk_dir; prints its path.
-blk_image() {
-	rm -f "$blk_dir/$1"
-	truncate -s "$2" "$blk_dir/$1" && echo "$blk_dir/$1"
-}
-
-# blk_guest PVISOR GUEST CMDLINE PVISOR_ARGS...: boots tests/blk/GUEST and
-# returns 0 if it exited 0, printed its PASS line and no sanitizer report;
-# else 1 with the reason in $blk_why. Output in $blk_dir/out and err.
-blk_guest() {
-	local pv=$1 guest=$2 cmdline=$3 rc
-	shift 3
-	# shellcheck disable=SC2086
-	timeout --kill-after=5 $((BLK_TIMEOUT + 10)) "$pv" run --timeout "$BLK_TIMEOUT" --mem 128M \
-		"$@" --cmdline "$cmdline" "$B/guest/tests/blk/$guest.elf" \
-		>"$blk_dir/out" 2>"$blk_dir/err" </dev/null
-	rc=$?
-	if grep -q 'AddressSanitizer\|runtime error:' "$blk_dir/err"; then
-		blk_why="sanitizer report: $(grep -m1 'AddressSanitizer\|runtime error' "$blk_dir/err")"
-		return 1
-	fi
-	if [[ $rc -ne 0 ]] || ! grep -q "^PASS $guest" "$blk_dir/out"; then
-		blk_why="exit $rc; stdout: $(grep -m2 '^FAIL\|^PASS' "$blk_dir/out" | tr '\n' '|')$(tail -n 2 "$blk_dir/out" | tr '\n' '|') stderr: $(head -n 3 "$blk_dir/err" | tr '\n' '|')"
-		return 1
-	fi
-	return 0
-}
 
 # blk_check NAME COMMAND...: pass if COMMAND (a shell function such as
 # blk_guest, run in this shell) succeeds, else fail with $blk_why.
@@ -210,49 +142,16 @@ blk_test_overlay() {
 
 # ---- flush durability under kill -9 ------------------------------------------------------
 
-# blk_kill_once IMG_SPEC SEED DELAY: runs blk_flushkill and kills pvisor
-# with SIGKILL DELAY seconds after the guest first reported a flushed
-# record (so every round is meaningful however slow the host is; that kill
-# is the outer timeout); sets blk_last to the last record it reported
-# flushed (-1 for none).
-blk_kill_once() {
-	local spec=$1 seed=$2 delay=$3 pid i
-	: >"$blk_dir/kill.out"
-	"$PV" run --timeout "$BLK_TIMEOUT" --disk "$spec" --cmdline "run $seed" \
-		"$B/guest/tests/blk/blk_flushkill.elf" >"$blk_dir/kill.out" 2>"$blk_dir/kill.err" \
-		</dev/null &
-	pid=$!
-	blk_pids+=("$pid")
-	for ((i = 0; i < BLK_TIMEOUT * 20; i++)); do
-		grep -q '^flushed ' "$blk_dir/kill.out" && break
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.05
-	done
-	sleep "$delay"
-	kill -9 "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
-	blk_pids=()
-	blk_last=$(awk '$1 == "flushed" { n = $2 } END { print (n == "" ? -1 : n) }' \
-		"$blk_dir/kill.out")
-}
-
-# Delays from 20 to 400 ms, spread over the rounds.
-blk_kill_delay() { awk -v i="$1" 'BEGIN { printf "%.3f", 0.02 + ((i * 7) % 20) * 0.02 }'; }
-
 blk_test_flush_kill() {
-	local img i last seed meaningful=0
+	local img i meaningful=0
 	wanted_guest blk/flush-kill || return 0
 	img=$(blk_image kill.img 16M)
 	for ((i = 0; i < BLK_KILL_ROUNDS; i++)); do
-		seed=$((1000 + i))
-		blk_kill_once "$img" "$seed" "$(blk_kill_delay "$i")"
-		last=$blk_last
-		[[ $last -ge 0 ]] || continue
-		meaningful=$((meaningful + 1))
-		if ! blk_why=$(blk_pattern check "$img" "$seed" $(((last + 1) * 512))); then
-			fail blk/flush-kill "round $i: flushed up to record $last, but $blk_why"
+		if ! blk_kill_trial "$img" $((1000 + i)) "$(blk_kill_delay "$i")" "$img"; then
+			fail blk/flush-kill "round $i: $blk_why"
 			return
 		fi
+		[[ $blk_last -ge 0 ]] && meaningful=$((meaningful + 1))
 	done
 	if ((meaningful < BLK_KILL_ROUNDS / 2)); then
 		fail blk/flush-kill "only $meaningful of $BLK_KILL_ROUNDS runs flushed before the kill"
@@ -264,7 +163,7 @@ blk_test_flush_kill() {
 # The same through an overlay: after the kill, a new boot over the
 # overlay must read every record it reported flushed.
 blk_test_flush_kill_overlay() {
-	local base top i last seed meaningful=0 out
+	local base top i meaningful=0 out
 	wanted_guest blk/flush-kill-overlay || return 0
 	base=$(blk_image kbase.img 16M)
 	top=$blk_dir/ktop.img
@@ -274,15 +173,11 @@ blk_test_flush_kill_overlay() {
 		return
 	fi
 	for ((i = 0; i < BLK_KILL_OVERLAY_ROUNDS; i++)); do
-		seed=$((2000 + i))
-		blk_kill_once "$base,overlay=$top" "$seed" "$(blk_kill_delay $((i * 3 + 1)))"
-		last=$blk_last
-		[[ $last -ge 0 ]] || continue
-		meaningful=$((meaningful + 1))
-		if ! blk_guest "$PV" blk_flushkill "check $seed $last" --disk "$base,overlay=$top"; then
-			fail blk/flush-kill-overlay "round $i: flushed up to record $last: $blk_why"
+		if ! blk_kill_trial "$base,overlay=$top" $((2000 + i)) "$(blk_kill_delay $((i * 3 + 1)))"; then
+			fail blk/flush-kill-overlay "round $i: $blk_why"
 			return
 		fi
+		[[ $blk_last -ge 0 ]] && meaningful=$((meaningful + 1))
 	done
 	if [[ -n $(tr -d '\0' <"$base" | head -c 1) ]]; then
 		fail blk/flush-kill-overlay "the base changed"
@@ -311,6 +206,92 @@ blk_write_then_verify() {
 	else
 		pass "$name"
 	fi
+}
+
+# ---- a full host file system (ENOSPC) ------------------------------------------------------
+
+BLK_FULL_FS_SIZE=1M     # the small file system; the disks are 8 MiB
+blk_full_fs=
+
+# blk_full_umount: the ENOSPC tests' file system unmounted and its mount
+# point gone (also from the suite's EXIT trap).
+blk_full_umount() {
+	[[ -n $blk_full_fs ]] || return 0
+	umount "$blk_full_fs" 2>/dev/null || umount -l "$blk_full_fs" 2>/dev/null
+	rmdir "$blk_full_fs" 2>/dev/null
+	blk_full_fs=
+}
+
+# blk_enospc_case NAME SEED MODE SPEC [RAW_IMAGE]: blk_enospc writes the
+# disk SPEC (the sanitizer build) until the small file system under it is
+# full, flushing after every write or never (MODE flush or noflush). The
+# guest must see an I/O error status and pass (a hang ends in its
+# --timeout, a crash in a bad exit), pvisor must exit 0 with one line
+# naming the disk and the host's error; then every record the guest saw
+# flushed (or, with noflush, written: pvisor's clean exit flushes) must be
+# there: in RAW_IMAGE, checked from the host, or else (an overlay) `disk
+# info` must open the overlay and a boot over it, read-only on the still
+# full file system, must read them all.
+blk_enospc_case() {
+	local name=$1 seed=$2 mode=$3 spec=$4 last n
+	wanted_guest "$name" || return 0
+	if ! blk_guest "$PVSAN" blk_enospc "$seed $mode" --disk "$spec"; then
+		fail "$name" "$blk_why"
+		return
+	fi
+	last=$(awk '$1 == "flushed" || $1 == "written" { n = $2 } END { print (n == "" ? -1 : n) }' "$blk_dir/out")
+	n=$(grep -c "^pvisor: disk '.*': a write failed on the host: No space left on device" "$blk_dir/err")
+	if ((last < 0)); then
+		fail "$name" "nothing was written before the file system filled: $(grep '^blk_enospc' "$blk_dir/out" | tr '\n' '|')"
+	elif [[ $n != 1 || $(wc -l <"$blk_dir/err") != 1 ]]; then
+		fail "$name" "pvisor's stderr is not the one line about the full disk: $(head -c 300 "$blk_dir/err")"
+	elif [[ -n ${5:-} ]]; then
+		if blk_why=$(blk_pattern lost "$5" "$seed" "$last"); then pass "$name"
+		else fail "$name" "written up to record $last, but $blk_why of them are not in the image"; fi
+	elif ! "$PV" disk info "${spec#*,overlay=}" >"$blk_dir/info" 2>&1; then
+		fail "$name" "disk info after ENOSPC: $(head -c 300 "$blk_dir/info")"
+	elif ! blk_guest "$PVSAN" blk_flushkill "check $seed $last" --disk "$spec,ro"; then
+		fail "$name" "reading back records 0..$last: $blk_why"
+	else
+		pass "$name"
+	fi
+}
+
+# The disk image, and separately an overlay's file, on a file system far
+# smaller than the disk (a tmpfs; root is needed to mount it). Each case
+# starts with an empty file system.
+blk_test_enospc() {
+	local fs base out name io mode
+	wanted_guest blk/enospc || return 0
+	fs=$blk_dir/full
+	mkdir -p "$fs"
+	if ! out=$(mount -t tmpfs -o size=$BLK_FULL_FS_SIZE,mode=0700 pvisor-enospc "$fs" 2>&1); then
+		rmdir "$fs"
+		skip blk/enospc "cannot mount a small tmpfs here: $out"
+		return
+	fi
+	blk_full_fs=$fs
+	# name, engine, mode
+	while read -r name io mode; do
+		truncate -s 8M "$fs/raw.img"
+		blk_enospc_case "$name" 41 "$mode" "$fs/raw.img,io=$io" "$fs/raw.img"
+		rm -f "$fs/raw.img"
+	done <<-EOF
+		blk/enospc-raw uring flush
+		blk/enospc-raw-threads-noflush threads noflush
+	EOF
+	base=$(blk_image enospc-base.img 8M)
+	for mode in flush noflush; do
+		name=blk/enospc-overlay$([[ $mode == noflush ]] && echo -noflush)
+		rm -f "$fs/top.img"
+		if ! out=$("$PV" disk create-overlay "$fs/top.img" "$base" 2>&1); then
+			fail "$name" "create-overlay: $out"
+			continue
+		fi
+		blk_enospc_case "$name" 43 "$mode" "$base,overlay=$fs/top.img"
+	done
+	[[ -n $(tr -d '\0' <"$base" | head -c 1) ]] && fail blk/enospc-overlay-base "the base changed"
+	blk_full_umount
 }
 
 # ---- bad input ------------------------------------------------------------------------
@@ -418,7 +399,7 @@ suite_blk() {
 	blk_dir=$tmp/blk
 	mkdir -p "$blk_dir"
 	saved_trap=$(trap -p EXIT)
-	trap 'blk_cleanup; rm -rf "$tmp"' EXIT
+	trap 'blk_cleanup; blk_full_umount; rm -rf "$tmp"' EXIT
 	blk_test_integrity
 	blk_test_ops
 	blk_test_readonly
@@ -426,6 +407,7 @@ suite_blk() {
 	blk_test_overlay
 	blk_test_flush_kill
 	blk_test_flush_kill_overlay
+	blk_test_enospc
 	blk_test_bad_input
 	blk_test_hostile
 	blk_cleanup

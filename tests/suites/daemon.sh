@@ -495,26 +495,45 @@ PY
 	daemon_cleanup
 }
 
-# 200 creates and destroys: the daemon ends with the descriptors it began
-# with and its memory does not grow (the plain build: ASan keeps freed
-# memory in quarantine).
+# A short soak (bench/soak.sh is the long one; tests/daemon/soak_lib.sh
+# is shared): after a warm-up cycle, DAEMON_SOAK_CYCLES creates and
+# destroys, each waiting for the guest to come up, leave the daemon with
+# exactly the descriptors and threads it had, and no domain process,
+# cgroup or state file behind. Memory is for the bench (ASan's quarantine
+# and the allocator make RSS move without a leak). A domain up between the
+# two samples must show in the counters, so they can fail.
+DAEMON_SOAK_CYCLES=20
 daemon_cycles() {
-	local name=daemon/cycles-no-growth img=$B/guest/tests/daemon/sleeper.elf why= fd0 fd1 rss0 rss1 i
+	local name=daemon/soak-cycles img=$B/guest/tests/daemon/sleeper.elf why= before after i cg=pvisor-test-$$ up id
+	local f0 t0 f1 t1 p1 c1 s1 p c f
 	wanted_guest "$name" || return 0
+	source tests/daemon/soak_lib.sh
 	daemon_start "$PV" || { fail "$name" "daemon did not start"; return; }
-	for ((i = 0; i < 200; i++)); do
+	soak_cycle "$DAEMON_SOCK" "$PV" "$DAEMON_STATE/state" "$img" || why="warm-up: $soak_why"
+	before=$(soak_sample "$daemon_pid" "$DAEMON_STATE/state" "$cg")
+	if [[ -z $why ]]; then
+		id=$(pv_ctl create --name probe --mem 16M "$img") && wait_log "$id" "up as domain $id" ||
+			why="the probe domain did not come up"
+		up=$(soak_sample "$daemon_pid" "$DAEMON_STATE/state" "$cg")
+		read -r _ _ _ _ p c f <<<"$up"
+		[[ -z $why && ($p != 1 || $f == 0) ]] && why="with a domain up the counters say: $up"
+		[[ -z $why && $c != 1 ]] && ! grep -q "not enforced" "$DAEMON_STATE/daemon.err" &&
+			why="with a domain up, $c domain cgroups"
+		pv_ctl destroy probe || why="destroy probe failed"
+	fi
+	for ((i = 1; i <= DAEMON_SOAK_CYCLES; i++)); do
 		[[ -n $why ]] && break
-		if ((i == 20)); then
-			fd0=$(ls "/proc/$daemon_pid/fd" | wc -l)
-			rss0=$(awk '/VmRSS/ {print $2}' "/proc/$daemon_pid/status")
-		fi
-		pv_ctl create --name cyc --mem 16M "$img" >/dev/null && pv_ctl destroy cyc || why="cycle $i failed"
+		soak_cycle "$DAEMON_SOCK" "$PV" "$DAEMON_STATE/state" "$img" || why="cycle $i: $soak_why"
 	done
-	fd1=$(ls "/proc/$daemon_pid/fd" | wc -l)
-	rss1=$(awk '/VmRSS/ {print $2}' "/proc/$daemon_pid/status")
-	[[ -z $why && $fd1 != "$fd0" ]] && why="descriptors $fd0 -> $fd1"
-	[[ -z $why ]] && ((rss1 - rss0 > 1024)) && why="RSS grew $rss0 -> $rss1 KiB"
-	[[ -z $why ]] && echo "    (daemon after 200 cycles: $fd1 fds, RSS ${rss0} -> ${rss1} KiB)"
+	after=$(soak_sample "$daemon_pid" "$DAEMON_STATE/state" "$cg")
+	read -r f0 t0 _ <<<"$before"
+	read -r f1 t1 _ _ p1 c1 s1 <<<"$after"
+	[[ -z $why && $f1 != "$f0" ]] && why="daemon descriptors $f0 -> $f1"
+	[[ -z $why && $t1 != "$t0" ]] && why="daemon threads $t0 -> $t1"
+	[[ -z $why && $p1 != 0 ]] && why="$p1 pvisor processes left"
+	[[ -z $why && $c1 != 0 ]] && why="$c1 domain cgroups left"
+	[[ -z $why && $s1 != 0 ]] && why="$s1 state files left: $(ls "$DAEMON_STATE/state/domains")"
+	[[ -z $why ]] && echo "    (daemon after $DAEMON_SOAK_CYCLES cycles: $f1 fds, $t1 threads)"
 	daemon_result "$name" "$why"
 	daemon_cleanup
 }
