@@ -40,7 +40,7 @@ build_one() {
 			hv/cli/options.c hv/disk/disk_spec.c hv/net/net_spec.c hv/lib/errmsg.c \
 			tests/fuzz/quiet_log.c -- -ljson-c -lm ;;
 	fuzz_api)
-		link fuzz_api "$HOST" tests/fuzz/fuzz_api.c hv/daemon/api.c hv/daemon/domains.c \
+		link fuzz_api "$HOST" tests/fuzz/fuzz_api.c hv/daemon/api.c hv/daemon/domains.c hv/daemon/launcher.c \
 			hv/daemon/domlink.c hv/daemon/cgroups.c hv/lib/json_line.c \
 			tests/fuzz/quiet_log.c -- -ljson-c ;;
 	fuzz_netstack)

@@ -505,7 +505,7 @@ PY
 DAEMON_SOAK_CYCLES=20
 daemon_cycles() {
 	local name=daemon/soak-cycles img=$B/guest/tests/daemon/sleeper.elf why= before after i cg=pvisor-test-$$ up id
-	local f0 t0 f1 t1 p1 c1 s1 p c f
+	local f0 t0 f1 t1 p1 c1 s1 p c f want
 	wanted_guest "$name" || return 0
 	source tests/daemon/soak_lib.sh
 	daemon_start "$PV" || { fail "$name" "daemon did not start"; return; }
@@ -516,7 +516,11 @@ daemon_cycles() {
 			why="the probe domain did not come up"
 		up=$(soak_sample "$daemon_pid" "$DAEMON_STATE/state" "$cg")
 		read -r _ _ _ _ p c f <<<"$up"
-		[[ -z $why && ($p != 1 || $f == 0) ]] && why="with a domain up the counters say: $up"
+		# A jailed domain is two processes: the supervisor and the domain.
+		want=1
+		grep -q "domains jailed" "$DAEMON_STATE/daemon.err" && want=2
+		[[ -z $why && ($p != "$want" || $f == 0) ]] &&
+			why="with a domain up the counters say: $up (want $want processes)"
 		[[ -z $why && $c != 1 ]] && ! grep -q "not enforced" "$DAEMON_STATE/daemon.err" &&
 			why="with a domain up, $c domain cgroups"
 		pv_ctl destroy probe || why="destroy probe failed"
@@ -702,11 +706,37 @@ run_console_log_bound() {
 	daemon_result "$name" "$why"
 }
 
+# The daemon runs under its own seccomp list; its launcher, which alone
+# starts processes, does not; a domain it starts carries only its own
+# filters, not the daemon's (docs/confinement.md, "The daemon").
+daemon_confined() {
+	local name=daemon/confined img=$B/guest/tests/daemon/sleeper.elf why= launcher pid
+	wanted "$name" || return 0
+	daemon_start || { fail "$name" "daemon did not start"; return; }
+	launcher=$(tr -d ' \n' <"/proc/$daemon_pid/task/$daemon_pid/children" 2>/dev/null)
+	grep -q "^Seccomp:[[:space:]]*2$" "/proc/$daemon_pid/status" ||
+		why="the daemon is not filtered: $(grep ^Seccomp "/proc/$daemon_pid/status")"
+	[[ -z $why && $(cat "/proc/$launcher/comm" 2>/dev/null) != pvisor-launch ]] &&
+		why="the daemon's child '$launcher' is not its launcher"
+	[[ -z $why ]] && ! grep -q "^Seccomp:[[:space:]]*0$" "/proc/$launcher/status" &&
+		why="the launcher is filtered: $(grep ^Seccomp "/proc/$launcher/status")"
+	if [[ -z $why && -z $KVM_MISSING ]]; then
+		pv_ctl create --name c "$img" >/dev/null || why="create failed"
+		[[ -z $why ]] && ! wait_log 1 "up as" && why="the guest did not come up"
+		pid=$(domain_process c)
+		[[ -z $why ]] && ! grep -q "^Seccomp_filters:[[:space:]]*1$" "/proc/$pid/task/$pid/status" &&
+			why="the domain's main thread has not exactly its own filter: $(grep ^Seccomp_filters "/proc/$pid/task/$pid/status")"
+	fi
+	daemon_result "$name" "$why"
+	daemon_cleanup
+}
+
 suite_daemon() {
 	local saved_trap
 	saved_trap=$(trap -p EXIT)
 	trap 'daemon_cleanup; rm -rf "$tmp"' EXIT
 	daemon_bad_input
+	daemon_confined
 	daemon_lifecycle
 	daemon_isolation
 	daemon_pause

@@ -11,6 +11,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -18,7 +19,7 @@
 #include "lib/log.h"
 #include "lib/seccomp_policy.h"
 
-enum stage { PROCESS_ONLY, GUEST_IO };
+enum stage { PROCESS_ONLY, GUEST_IO, DAEMON };
 
 struct outcome {
 	int status;		/* exit status, or 128 + signal */
@@ -42,7 +43,7 @@ static struct outcome in_child(enum stage stage, bool disable, int (*body)(void)
 		dup2(pipefd[1], STDERR_FILENO);
 		if (disable)
 			seccomp_policy_disable();
-		if (seccomp_confine_process() < 0)
+		if ((stage == DAEMON ? seccomp_confine_daemon() : seccomp_confine_process()) < 0)
 			_exit(90);
 		if (stage == GUEST_IO && seccomp_confine_thread(SECCOMP_LIST_GUEST_IO, "test thread") < 0)
 			_exit(91);
@@ -164,6 +165,49 @@ static int run_ioctl_number_allowed(void)
 	return ioctl(STDIN_FILENO, KVM_RUN, 0) < 0 ? 0 : 1;
 }
 
+/* The daemon's everyday calls: memory, a thread, a pipe. */
+static int daemon_work(void)
+{
+	int p[2];
+	pthread_t t;
+	void *ret = (void *)1;
+	uint64_t got = 0;
+
+	free(malloc(1 << 22));
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return 1;
+	if (pthread_create(&t, NULL, thread_body, &p[1]) != 0 || pthread_join(t, &ret) != 0 || ret)
+		return 2;
+	if (read(p[0], &got, sizeof(got)) != sizeof(got) || got != 1)
+		return 3;
+	return 0;
+}
+
+static int unix_socket_allowed(void)
+{
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct timeval tv = { .tv_sec = 1 };
+
+	if (fd < 0)
+		return 1;
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0)
+		return 2;
+	close(fd);
+	return 0;
+}
+
+static int try_kvm_ioctl(void)
+{
+	(void)!ioctl(STDIN_FILENO, KVM_RUN, 0);
+	return 0;
+}
+
+static int try_setuid(void)
+{
+	(void)!setresuid(65534, 65534, 65534);
+	return 0;
+}
+
 /* ---- Cases ------------------------------------------------------------- */
 
 static void process_list_allows_normal_work(void)
@@ -227,6 +271,32 @@ static void guest_io_cannot_build_vms(void)
 	CHECK_EQ(o.status, 0);	/* the process list builds the next boot's VM */
 }
 
+/* The daemon: its files, UNIX sockets and threads; no exec (the launcher
+ * starts processes), no fork, no other sockets, no KVM, no uid change. */
+static void daemon_list(void)
+{
+	struct outcome o = in_child(DAEMON, false, daemon_work);
+
+	CHECK_EQ(o.status, 0);
+	o = in_child(DAEMON, false, try_open);
+	CHECK_EQ(o.status, 0);
+	o = in_child(DAEMON, false, unix_socket_allowed);
+	CHECK_EQ(o.status, 0);
+	o = in_child(DAEMON, false, status_shows_filters);
+	CHECK_EQ(o.status, 0);
+	o = in_child(DAEMON, false, try_exec);
+	CHECK(refused(&o));
+	CHECK(strstr(o.err, "pvisor-daemon made forbidden system call 59 ") != NULL);
+	o = in_child(DAEMON, false, try_fork);
+	CHECK(refused(&o));
+	o = in_child(DAEMON, false, try_socket);
+	CHECK(refused(&o));
+	o = in_child(DAEMON, false, try_kvm_ioctl);
+	CHECK(refused(&o));
+	o = in_child(DAEMON, false, try_setuid);
+	CHECK(refused(&o));
+}
+
 static void disabled_installs_nothing(void)
 {
 	struct outcome o = in_child(GUEST_IO, true, try_open);
@@ -245,6 +315,7 @@ int main(void)
 	RUN(new_processes_are_refused);
 	RUN(guest_io_cannot_open);
 	RUN(guest_io_cannot_build_vms);
+	RUN(daemon_list);
 	RUN(disabled_installs_nothing);
 	CHECK_EXIT();
 }
