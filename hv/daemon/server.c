@@ -384,7 +384,12 @@ static int setup(struct server *s, const char *socket_path, const char *state_di
 	ev.data.fd = s->signal_fd;
 	epoll_ctl(s->epoll_fd, EPOLL_CTL_ADD, s->signal_fd, &ev);
 	/* Set up: from now on the daemon keeps to its list (no exec, no fork). */
-	return seccomp_confine_daemon();
+	if (seccomp_confine_daemon() < 0) {
+		close(s->listen_fd);
+		unlink(socket_path);
+		return -1;
+	}
+	return 0;
 }
 
 int daemon_main(const char *socket_path, const char *state_dir, const char *self_exe, const char *cgroup,
