@@ -99,9 +99,10 @@ static _Noreturn void supervise(pid_t child, int alive, const char *exit_path)
 static int supervisor_pipe = -1;
 
 /* In the domain process: it dies with the supervisor (a kill -9 of the
- * pid the daemon knows ends the domain). Called again after the uid
- * changes, which clears the parent-death signal; the pipe closes the race
- * with the supervisor's death in between. */
+ * pid the daemon knows ends the domain). The parent-death signal holds
+ * until the uid changes, which clears it; the pipe closes the race with
+ * the supervisor's death before the call, and supervisor_watch takes over
+ * after the uid change. */
 static int follow_supervisor(void)
 {
 	struct pollfd p = { .fd = supervisor_pipe, .events = POLLIN };
@@ -278,8 +279,7 @@ static int watch_supervisor(void)
 
 int jail_lock(const struct jail *j)
 {
-	if (enter_empty_root() < 0 || set_limits() < 0 || drop_user(j) < 0 || follow_supervisor() < 0 ||
-	    watch_supervisor() < 0)
+	if (enter_empty_root() < 0 || set_limits() < 0 || drop_user(j) < 0 || watch_supervisor() < 0)
 		return -1;
 	log_debug("jail: uid %u gid %u, empty root", (unsigned)j->uid, (unsigned)j->gid);
 	return 0;

@@ -53,18 +53,26 @@ static int open_kvm(void)
 	return fd;
 }
 
+/* The image file, opened read-only (kept with --jail). -1 after one line. */
+static int open_image(const char *path)
+{
+	int fd = host_file_open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		log_errno("cannot open guest image %s", path);
+	return fd;
+}
+
 /* Reads the whole image file. Returns a malloc'd buffer or NULL. */
 static void *read_image(const char *path, size_t *size)
 {
 	struct stat st;
 	void *buf = NULL;
 	size_t got = 0;
-	int fd = host_file_open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open_image(path);
 
-	if (fd < 0) {
-		log_errno("cannot open guest image %s", path);
+	if (fd < 0)
 		return NULL;
-	}
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		log_error("guest image %s is not a regular file", path);
 		goto out;
@@ -397,12 +405,12 @@ int domain_mode_parse(const char *name, enum domain_mode *mode)
 
 int domain_keep_files(const struct domain_config *cfg)
 {
-	size_t size = 0;
-	void *file = read_image(cfg->image_path, &size);
-	int kvm = file ? open_kvm() : -1;
+	int image = open_image(cfg->image_path), kvm;
 
-	free(file);
-	if (kvm < 0)
+	if (image < 0)
+		return -1;
+	close(image);
+	if ((kvm = open_kvm()) < 0)
 		return -1;
 	close(kvm);
 	return 0;

@@ -36,11 +36,6 @@ static pid_t launcher;
 static struct { pid_t pid; int status; } ended[ENDED_MAX];
 static unsigned nr_ended;
 
-pid_t launcher_pid(void)
-{
-	return launcher;
-}
-
 /* ---- Messages with descriptors ---------------------------------------------- */
 
 static int send_msg(int fd, const struct launch_msg *m, size_t len, const int *fds, unsigned nfds)

@@ -42,7 +42,4 @@ pid_t launcher_spawn(const struct launch_request *rq, int *pidfd);
  * launcher has gone. */
 int launcher_wait(pid_t pid, int *status);
 
-/* The launcher's pid, for tests and the daemon's own checks (0: none). */
-pid_t launcher_pid(void);
-
 #endif

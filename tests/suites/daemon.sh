@@ -552,12 +552,16 @@ wait_mem() { poll_until 60 equals "$2" info_field "$1" mem_bytes; }
 
 rss_kib() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
 
+# process_child PID: PID's child (a jail's domain process, the daemon's
+# launcher); empty when it has none.
+process_child() { tr -d ' \n' <"/proc/$1/task/$1/children" 2>/dev/null; }
+
 # domain_process NAME: the process that runs NAME's guest: the child of the
 # pid the daemon lists when the domain is jailed (cli/jail.h).
 domain_process() {
 	local pid kid
 	pid=$(domain_field "$1" pid)
-	kid=$(tr -d ' \n' <"/proc/$pid/task/$pid/children" 2>/dev/null)
+	kid=$(process_child "$pid")
 	echo "${kid:-$pid}"
 }
 
@@ -713,7 +717,7 @@ daemon_confined() {
 	local name=daemon/confined img=$B/guest/tests/daemon/sleeper.elf why= launcher pid
 	wanted "$name" || return 0
 	daemon_start || { fail "$name" "daemon did not start"; return; }
-	launcher=$(tr -d ' \n' <"/proc/$daemon_pid/task/$daemon_pid/children" 2>/dev/null)
+	launcher=$(process_child "$daemon_pid")
 	grep -q "^Seccomp:[[:space:]]*2$" "/proc/$daemon_pid/status" ||
 		why="the daemon is not filtered: $(grep ^Seccomp "/proc/$daemon_pid/status")"
 	[[ -z $why && $(cat "/proc/$launcher/comm" 2>/dev/null) != pvisor-launch ]] &&

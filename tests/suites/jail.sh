@@ -8,9 +8,6 @@
 # opened before; it dies with its supervisor; without root --jail is
 # refused.
 
-# jail_child PID: the domain process of a jailed pvisor (the supervisor's child).
-jail_child() { tr -d ' \n' <"/proc/$1/task/$1/children" 2>/dev/null; }
-
 # jail_problem PID UID GID: what about PID's jail is wrong (nothing if all is right).
 jail_problem() {
 	local pid=$1 uid=$2 gid=$3 status ns t root
@@ -47,7 +44,7 @@ jail_isolated() {
 		--disk "$img" "$B/guest/tests/blk/blk_hold.elf"; then
 		why="the guest never held its disk: $(head -c 300 "$tmp/jail.log")"
 	else
-		child=$(jail_child "$confine_pid")
+		child=$(process_child "$confine_pid")
 		why=$(jail_problem "$child" 4242 4343)
 	fi
 	[[ -z $why ]] && [[ $(cut -d' ' -f3 "/proc/$confine_pid/stat") != S ]] &&
@@ -116,7 +113,7 @@ jail_daemon() {
 	[[ -z $why ]] && ! { wait_log 1 "up as" && wait_log 2 "up as"; } && why="the guests did not come up"
 	if [[ -z $why ]]; then
 		pid=$(domain_field j2 pid)
-		child=$(jail_child "$pid")
+		child=$(process_child "$pid")
 		why=$(jail_problem "$child" 300002 300002)
 	fi
 	[[ -z $why ]] && ! pv_ctl destroy j2 && why="destroy failed"
